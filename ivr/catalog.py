@@ -1,0 +1,87 @@
+"""Which built audio file, if any, may be played for a prompt: read from audio/manifest.json.
+
+The web path only reads the manifest; building audio (ivr.audio) needs pydub and never
+runs during a call.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from .content import text_hash
+
+MANIFEST = "manifest.json"
+# Best first: a person's voice, then gTTS, then the offline engine.
+ENGINE_PREFERENCE = ("recorded", "gtts", "espeak")
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AudioFile:
+    """One built prompt file, as the manifest records it."""
+
+    lang: str
+    prompt: str
+    text_hash: str
+    engine: str
+    file: str
+    duration: float = 0.0
+    loudness: float | None = None
+    bytes: int = 0
+
+
+class Catalog:
+    """The built audio files, looked up by language, prompt and current text."""
+
+    def __init__(self, files: Iterable[AudioFile] = ()) -> None:
+        self._files: dict[tuple[str, str], list[AudioFile]] = {}
+        for f in files:
+            self._files.setdefault((f.lang, f.prompt), []).append(f)
+        self._names = frozenset(f.file for group in self._files.values() for f in group)
+
+    @classmethod
+    def load(cls, audio_dir: Path) -> Catalog:
+        """Read the manifest; a missing or unreadable one means no audio, never an error."""
+        path = audio_dir / MANIFEST
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            entries = [AudioFile(**e) for e in data.get("files", [])]
+        except FileNotFoundError:
+            return cls()
+        except (ValueError, TypeError, OSError) as e:
+            log.warning("ignoring unreadable audio manifest %s: %s", path, e)
+            return cls()
+        return cls(e for e in entries if (audio_dir / e.file).is_file())
+
+    def find(self, lang: str, prompt: str, text: str, engines: Iterable[str]) -> AudioFile | None:
+        """The best file made from exactly this text by an allowed engine, if any."""
+        allowed = set(engines)
+        wanted = text_hash(text)
+        candidates = [
+            f
+            for f in self._files.get((lang, prompt), ())
+            if f.text_hash == wanted and f.engine in allowed
+        ]
+        candidates.sort(key=lambda f: ENGINE_PREFERENCE.index(f.engine) if f.engine in ENGINE_PREFERENCE else 99)
+        return candidates[0] if candidates else None
+
+    def covers(self, lang: str, prompts: Mapping[str, str], engines: Iterable[str]) -> bool:
+        """Whether every prompt of a language can be played from a file."""
+        engines = tuple(engines)
+        return all(self.find(lang, p, t, engines) for p, t in prompts.items())
+
+    def has_file(self, name: str) -> bool:
+        """Whether `name` (relative to the audio folder) is a file the manifest lists."""
+        return name in self._names
+
+    def files(self) -> list[AudioFile]:
+        """Every file the manifest lists that exists."""
+        return [f for group in self._files.values() for f in group]
+
+    def __len__(self) -> int:
+        return sum(len(v) for v in self._files.values())

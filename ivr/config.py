@@ -1,0 +1,140 @@
+"""Settings, read from the environment once and checked as a whole."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Literal
+
+from .content import DEFAULT_PROMPTS_DIR, E164, Content, _is_emergency
+from .errors import ConfigError
+
+DEFAULT_AUDIO_DIR = Path(__file__).resolve().parent.parent / "audio"
+AUDIO_MODES = ("auto", "say")
+ENGINES = ("recorded", "gtts", "espeak")
+DEFAULT_PLAY_ENGINES = ("recorded", "gtts")
+DIAL_PREFIX = "IVR_DIAL_"
+_TRUE = {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a deployment can change; see the README's configuration table."""
+
+    auth_token: str | None = None
+    public_base_url: str | None = None
+    rosa_number: str | None = None  # None: the number in prompts/menu.toml
+    caller_id: str | None = None
+    audio_mode: Literal["auto", "say"] = "auto"
+    allow_unsigned: bool = False
+    languages: tuple[str, ...] | None = None
+    play_engines: tuple[str, ...] = DEFAULT_PLAY_ENGINES
+    audio_base_url: str | None = None
+    service_numbers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    console_password: str | None = None
+    dev: bool = False
+    prompts_dir: Path = DEFAULT_PROMPTS_DIR
+    audio_dir: Path = DEFAULT_AUDIO_DIR
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, object]) -> Settings:
+        """Read settings from environment-style names; raise ConfigError naming every problem."""
+        problems: list[str] = []
+
+        def text(name: str) -> str | None:
+            value = env.get(name)
+            if value is None:
+                return None
+            value = str(value).strip()
+            return value or None
+
+        def number(name: str) -> str | None:
+            value = text(name)
+            if value is None:
+                return None
+            value = re.sub(r"[\s()-]", "", value)
+            if not E164.match(value):
+                problems.append(f"{name}={value!r} is not an E.164 number like +4722331160")
+            elif _is_emergency(value):
+                problems.append(f"{name}={value!r} is an emergency number; the line never dials one")
+            return value
+
+        def flag(name: str) -> bool:
+            return str(env.get(name, "")).strip().lower() in _TRUE
+
+        def url(name: str) -> str | None:
+            value = text(name)
+            if value and not re.match(r"^https?://[^/\s]+", value):
+                problems.append(f"{name}={value!r} must start with https:// (or http://)")
+            return value.rstrip("/") if value else None
+
+        def codes(name: str, allowed: tuple[str, ...] | None = None) -> tuple[str, ...] | None:
+            value = text(name)
+            if value is None:
+                return None
+            items = tuple(dict.fromkeys(c.strip() for c in value.split(",") if c.strip()))
+            bad = [c for c in items if allowed is not None and c not in allowed]
+            if bad:
+                problems.append(f"{name}: unknown {', '.join(bad)} (choose from {', '.join(allowed or ())})")
+            if not items:
+                problems.append(f"{name} is set but lists nothing")
+            return items
+
+        audio_mode = text("IVR_AUDIO_MODE") or "auto"
+        if audio_mode not in AUDIO_MODES:
+            problems.append(f"IVR_AUDIO_MODE={audio_mode!r} must be one of {', '.join(AUDIO_MODES)}")
+        services = {
+            key.removeprefix(DIAL_PREFIX).lower(): number(key)
+            for key in sorted(env)
+            if key.startswith(DIAL_PREFIX) and text(key)
+        }
+        settings = cls(
+            auth_token=text("TWILIO_AUTH_TOKEN"),
+            public_base_url=url("PUBLIC_BASE_URL"),
+            rosa_number=number("ROSA_NUMBER"),
+            caller_id=number("IVR_CALLER_ID"),
+            audio_mode=audio_mode,  # type: ignore[arg-type]
+            allow_unsigned=flag("IVR_ALLOW_UNSIGNED"),
+            languages=codes("IVR_LANGUAGES"),
+            play_engines=codes("IVR_PLAY_ENGINES", ENGINES) or DEFAULT_PLAY_ENGINES,
+            audio_base_url=url("AUDIO_BASE_URL"),
+            service_numbers=MappingProxyType({k: v for k, v in services.items() if v}),
+            console_password=text("IVR_CONSOLE_PASSWORD"),
+            dev=flag("IVR_DEV"),
+            prompts_dir=Path(text("IVR_PROMPTS_DIR") or DEFAULT_PROMPTS_DIR),
+            audio_dir=Path(text("IVR_AUDIO_DIR") or DEFAULT_AUDIO_DIR),
+        )
+        if problems:
+            raise ConfigError(problems)
+        return settings
+
+    def check_against(self, content: Content) -> list[str]:
+        """Problems that need the content to see: unknown languages and services."""
+        problems = []
+        if self.languages:
+            unknown = [c for c in self.languages if c not in content.languages]
+            if unknown:
+                problems.append(
+                    f"IVR_LANGUAGES: no prompts/<code>.toml for {', '.join(unknown)} "
+                    f"(have {', '.join(content.languages)})"
+                )
+        for service in self.service_numbers:
+            if service not in content.menu.services or service == "rosa":
+                known = [s for s in content.menu.services if s != "rosa"]
+                problems.append(
+                    f"{DIAL_PREFIX}{service.upper()}: no such service (have {', '.join(known)}; "
+                    "ROSA's number is ROSA_NUMBER)"
+                )
+        return problems
+
+    def dial_number(self, content: Content, service: str) -> str | None:
+        """The E.164 number to dial for a service, or None when it must only be read out."""
+        if service == "rosa" and self.rosa_number:
+            return self.rosa_number
+        if service in self.service_numbers:
+            return self.service_numbers[service]
+        found = content.menu.services.get(service)
+        return found.number if found else None
