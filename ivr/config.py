@@ -56,10 +56,10 @@ class Settings:
             if value is None:
                 return None
             value = re.sub(r"[\s()-]", "", value)
-            if not E164.match(value):
-                problems.append(f"{name}={value!r} is not an E.164 number like +4722331160")
-            elif _is_emergency(value):
+            if _is_emergency(value):
                 problems.append(f"{name}={value!r} is an emergency number; the line never dials one")
+            elif not E164.match(value):
+                problems.append(f"{name}={value!r} is not an E.164 number like +4722331160")
             return value
 
         def flag(name: str) -> bool:

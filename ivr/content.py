@@ -57,7 +57,8 @@ FLOW_KEY_PROMPTS: Mapping[str, str] = {
     "opt_retry": "1",
 }
 
-_WEB = re.compile(r"\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:no|com|org|int)(?:/[A-Za-z0-9_/-]*[A-Za-z0-9_-])?")
+# Not \b: in Chinese or Thai the letters before an address are word characters too.
+_WEB = re.compile(r"(?<![A-Za-z0-9.-])[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:no|com|org|int)(?:/[A-Za-z0-9_/-]*[A-Za-z0-9_-])?")
 _NUMBER = re.compile(r"\d+(?: \d+)*")
 
 
@@ -264,10 +265,10 @@ def check_menu(menu: Menu) -> list[str]:
     for service in menu.services.values():
         if service.number is None:
             continue
-        if not E164.match(service.number):
-            problems.append(f"service {service.id}: {service.number!r} is not an E.164 number")
-        elif _is_emergency(service.number):
+        if _is_emergency(service.number):
             problems.append(f"service {service.id}: {service.number} is an emergency number; never dial it")
+        elif not E164.match(service.number):
+            problems.append(f"service {service.id}: {service.number!r} is not an E.164 number")
     if menu.root not in menu.nodes:
         problems.append(f"root {menu.root!r} is not a node")
         return problems

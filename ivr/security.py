@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from flask import Request
 from twilio.request_validator import RequestValidator
 
 
 def signed_url(request: Request, public_base_url: str | None) -> str:
     """The URL Twilio signed: the public base when configured, else the request's own URL."""
-    query = request.query_string.decode("latin-1")
     base = public_base_url or request.host_url.rstrip("/")
-    path = (request.script_root or "") + request.path
+    # The URL as sent, not as decoded: Twilio signs the encoded form ("%2f" stays "%2f").
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
+    if raw:
+        return base + raw
+    query = request.query_string.decode("latin-1")
+    path = quote((request.script_root or "") + request.path)
     return f"{base}{path}?{query}" if query else f"{base}{path}"
 
 

@@ -1,0 +1,396 @@
+"""The call, driven as Twilio drives it: signed webhooks, assertions on the TwiML elements."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+import pytest
+from flask import Flask
+
+from .conftest import BASE, CALLER, CONTENT, HELPLINE, LANGUAGES, NODES, Twilio, dial, gather, redirect, said, text, walk_call
+from .test_content import SEED_NUMBERS
+
+ROSA = "+4722331160"
+MENUS = [n for n in NODES if CONTENT.menu.nodes[n].kind == "menu"]
+MESSAGES = [n for n in NODES if CONTENT.menu.nodes[n].kind == "message"]
+
+
+def path(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def offered(app: Flask) -> tuple[str, ...]:
+    return app.extensions["ivr"].line.offered
+
+
+# The greeting and the language menu ------------------------------------------------------
+
+
+def test_the_first_words_warn_of_danger_in_norwegian_then_english(twilio: Twilio) -> None:
+    root = twilio.twiml("/voice")
+    spoken = said(root)
+    assert spoken[:2] == [text("nb", "greeting"), text("en", "greeting")]
+    for words in spoken[:2]:
+        assert "1 1 2" in words and "0" in spoken[0]
+    # A neutral name: nothing that would alarm someone overhearing.
+    assert not re.search(r"menneskehandel|trafficking|vold|violence", " ".join(spoken[:2]), re.I)
+    says = root.find("Gather").findall("Say")
+    assert (says[0].get("language"), says[1].get("language")) == ("nb-NO", "en-GB")
+
+
+def test_menus_listen_for_one_key_long_enough_and_never_end_in_silence(twilio: Twilio) -> None:
+    root = twilio.twiml("/voice")
+    g = gather(root)
+    assert g.get("input") == "dtmf"
+    assert g.get("numDigits") == "1"
+    assert 8 <= int(g.get("timeout")) <= 10
+    assert g.get("finishOnKey") == ""
+    assert g.get("action").startswith(BASE + "/voice/")
+    assert list(root)[-1].tag == "Redirect"
+    assert redirect(root).startswith(BASE + "/voice/")
+
+
+def test_each_language_is_offered_in_its_own_language_and_voice(app: Flask, twilio: Twilio) -> None:
+    root = twilio.twiml("/voice", FromCountry="")
+    g = gather(root)
+    for position, code in enumerate(offered(app)[:8], start=1):
+        words = text(code, f"language_option_{position}")
+        element = next(e for e in g.findall("Say") if e.text == words)
+        voice = CONTENT.languages[code].say
+        assert (element.get("language"), element.get("voice")) == (voice.language, voice.voice)
+
+
+@pytest.mark.parametrize("lang", ["nb", "en"])
+def test_choosing_a_language_opens_its_main_menu_with_danger_and_safety(app: Flask, twilio: Twilio, lang: str) -> None:
+    key = str(offered(app).index(lang) + 1)
+    root = twilio.twiml("/voice/languages/key", Digits=key, FromCountry="")
+    spoken = said(root)
+    assert spoken[0] == text(lang, "danger") and "1 1 2" in spoken[0]
+    assert spoken[1] == text(lang, "safety")
+    assert spoken[-1] == text(lang, "keys")
+    assert gather(root).get("action") == f"{BASE}/voice/{lang}/main/key"
+
+
+def test_zero_reaches_rosa_from_the_language_menu(twilio: Twilio) -> None:
+    root = twilio.twiml("/voice/languages/key", Digits="0")
+    d = dial(root)
+    assert d is not None and d.findtext("Number") == ROSA
+    assert d.get("callerId") == HELPLINE
+
+
+@pytest.mark.parametrize("digits", ["7", "x", "12", "<script>"])
+def test_a_wrong_key_in_the_language_menu_says_so_and_repeats(app_for: Callable[..., Flask], digits: str) -> None:
+    root = Twilio(app_for(IVR_LANGUAGES="nb,en")).twiml("/voice/languages/key", Digits=digits)
+    spoken = said(root)
+    assert spoken[:2] == [text("nb", "invalid"), text("en", "invalid")]
+    assert text("nb", "greeting") in spoken
+
+
+def test_silence_in_the_language_menu_ends_with_rosa(twilio: Twilio) -> None:
+    root = twilio.twiml("/voice")
+    for _ in range(10):
+        if dial(root) is not None:
+            break
+        root = twilio.twiml(redirect(root))
+    else:
+        pytest.fail("silence never ended")
+    assert dial(root).findtext("Number") == ROSA
+    assert " ".join(said(root)).count("22 33 11 60") >= 4  # twice in each greeting language
+
+
+# Every node in every language ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("node", NODES)
+def test_every_node_answers_valid_twiml_in_every_language(app_for: Callable[..., Flask], lang: str, node: str) -> None:
+    app = app_for(IVR_LANGUAGES=lang) if lang in _audible() else None
+    if app is None:
+        pytest.skip(f"{lang} cannot be heard without recordings")
+    root = Twilio(app).twiml(f"/voice/{lang}/{node}")
+    kind = CONTENT.menu.nodes[node].kind
+    if kind == "transfer":
+        assert dial(root).findtext("Number") == ROSA
+        return
+    assert said(root)[-1] == text(lang, "keys")
+    assert gather(root).get("action") == f"{BASE}/voice/{lang}/{node}/key"
+    voice = CONTENT.languages[lang].say
+    assert {(e.get("language"), e.get("voice")) for e in root.iter("Say")} == {(voice.language, voice.voice)}
+
+
+def _audible() -> set[str]:
+    return {c for c, lang in CONTENT.languages.items() if lang.say and not lang.recorded_only}
+
+
+@pytest.mark.parametrize("lang", sorted(_audible()))
+def test_every_seed_number_is_heard_somewhere_in_the_call(app_for: Callable[..., Flask], lang: str) -> None:
+    twilio = Twilio(app_for(IVR_LANGUAGES=lang))
+    heard = " ".join(" ".join(said(root)) for _, root in walk_call(twilio, lang))
+    heard_numbers = {n.replace(" ", "") for n in re.findall(r"\d+(?: \d+)*", heard)}
+    assert SEED_NUMBERS <= heard_numbers
+    # ROSA is also reached by a key, from everywhere.
+    assert dial(twilio.twiml(f"/voice/{lang}/main/key", Digits="0")).findtext("Number") == ROSA
+
+
+@pytest.mark.parametrize("lang", ["nb", "en"])
+@pytest.mark.parametrize("node", MENUS + MESSAGES)
+@pytest.mark.parametrize("digits", list("0123456789*#") + ["", "99", "abc", "%00"])
+def test_every_key_at_every_node_leaves_the_caller_somewhere(twilio: Twilio, lang: str, node: str, digits: str) -> None:
+    root = twilio.twiml(f"/voice/{lang}/{node}/key", Digits=digits)
+    d = dial(root)
+    if d is not None:
+        assert d.findtext("Number") == ROSA and d.get("callerId") == HELPLINE
+        assert d.get("action", "").startswith(BASE + "/voice/")
+        return
+    assert root.find("Gather") is not None and root.find("Redirect") is not None
+
+
+@pytest.mark.parametrize("lang", ["nb", "en"])
+def test_the_common_keys_mean_the_same_everywhere(twilio: Twilio, lang: str) -> None:
+    for node_id in MENUS + MESSAGES:
+        node = CONTENT.menu.nodes[node_id]
+        key_url = f"/voice/{lang}/{node_id}/key"
+        assert dial(twilio.twiml(key_url, Digits="0")).findtext("Number") == ROSA
+        again = twilio.twiml(key_url, Digits="#")
+        assert gather(again).get("action") == f"{BASE}{key_url}"
+        back = twilio.twiml(key_url, Digits="*")
+        if node.parent is None:
+            assert gather(back).get("action") == f"{BASE}/voice/languages/key"
+        else:
+            assert gather(back).get("action") == f"{BASE}/voice/{lang}/{node.parent}/key"
+
+
+@pytest.mark.parametrize("lang", ["nb", "en"])
+def test_every_option_leads_where_the_menu_says(twilio: Twilio, lang: str) -> None:
+    for node_id in MENUS:
+        for option in CONTENT.menu.nodes[node_id].options:
+            root = twilio.twiml(f"/voice/{lang}/{node_id}/key", Digits=option.key)
+            assert option.key in text(lang, option.prompt)
+            target = CONTENT.menu.nodes[option.to]
+            if target.kind == "transfer":
+                assert dial(root).findtext("Number") == ROSA
+                assert said(root)[0] == text(lang, target.body[0])
+            else:
+                assert gather(root).get("action") == f"{BASE}/voice/{lang}/{option.to}/key"
+                assert said(root)[0] == text(lang, (target.intro or target.body)[0])
+
+
+def test_a_wrong_key_is_blameless_and_after_three_offers_zero(twilio: Twilio) -> None:
+    url = "/voice/en/help/key"
+    root = twilio.twiml(url, Digits="9")
+    assert said(root)[0] == text("en", "invalid")
+    assert said(root)[1] == text("en", "help_intro")
+    for _ in range(2):
+        root = twilio.twiml(gather(root).get("action"), Digits="9")
+    assert said(root)[:2] == [text("en", "invalid"), text("en", "invalid_help")]
+    assert "0" in said(root)[1]
+    # A right key afterwards counts from zero again.
+    root = twilio.twiml(gather(root).get("action"), Digits="1")
+    assert gather(root).get("action") == f"{BASE}/voice/en/help_police/key"
+
+
+def test_empty_digits_replay_the_menu(twilio: Twilio) -> None:
+    root = twilio.twiml("/voice/en/main/key", Digits="")
+    assert said(root)[0] == text("en", "no_input")
+    assert gather(root).get("action") == f"{BASE}/voice/en/main/key"
+
+
+def test_silence_replays_the_menu_twice_then_says_rosas_number_twice_and_transfers(twilio: Twilio) -> None:
+    root = twilio.twiml("/voice/en/help")
+    plays = 1
+    while dial(root) is None:
+        assert said(root)[-1] == text("en", "keys")
+        root = twilio.twiml(redirect(root))
+        plays += 1
+        assert plays <= 4, "silence must not loop"
+    assert plays == 4  # the menu, twice more, then ROSA
+    spoken = said(root)
+    assert spoken[0] == text("en", "no_input")
+    assert " ".join(spoken).count("22 33 11 60") == 2
+    assert dial(root).findtext("Number") == ROSA
+
+
+def test_silence_after_a_message_returns_to_its_menu(twilio: Twilio) -> None:
+    root = twilio.twiml("/voice/nb/help_permit")
+    assert said(root)[0] == text("nb", "msg_help_permit")
+    after = twilio.twiml(redirect(root))
+    assert gather(after).get("action") == f"{BASE}/voice/nb/help/key"
+
+
+@pytest.mark.parametrize("query", ["s=abc", "s=-1", "s=99999999999999999999", "e=x&s=", "w=1&p=7"])
+def test_odd_counters_in_the_url_are_harmless(twilio: Twilio, query: str) -> None:
+    root = twilio.twiml(f"/voice/en/main?{query}")
+    assert root.find("Gather") is not None or dial(root) is not None
+
+
+# Transfers ------------------------------------------------------------------------------------
+
+
+def test_the_transfer_hides_the_callers_number(twilio: Twilio) -> None:
+    root = twilio.twiml("/voice/en/main/key", Digits="0")
+    d = dial(root)
+    assert d.get("callerId") == HELPLINE != CALLER
+    assert d.get("action") == f"{BASE}/voice/en/connect/rosa/done"
+    assert said(root) == [text("en", "connecting")]
+
+
+def test_a_configured_caller_id_and_rosa_number_are_used(make_app: Callable[..., Flask]) -> None:
+    twilio = Twilio(make_app(IVR_CALLER_ID="+47 21 99 99 99", ROSA_NUMBER="+4722000000"))
+    d = dial(twilio.twiml("/voice/nb/main/key", Digits="0"))
+    assert (d.get("callerId"), d.findtext("Number")) == ("+4721999999", "+4722000000")
+
+
+@pytest.mark.parametrize("to", [None, "", "client:anonymous", "+47 21"])
+def test_without_a_number_to_show_the_line_reads_rosas_number_instead_of_revealing_the_caller(
+    twilio: Twilio, to: str | None
+) -> None:
+    root = twilio.twiml("/voice/en/main/key", Digits="0", To=to)
+    assert dial(root) is None
+    assert " ".join(said(root)).count("22 33 11 60") == 2
+    assert root[-1].tag == "Hangup"
+
+
+@pytest.mark.parametrize("status", ["busy", "no-answer", "failed", "canceled", "", "garbage"])
+def test_when_rosa_does_not_answer_the_caller_hears_the_number_and_can_retry(twilio: Twilio, status: str) -> None:
+    root = twilio.twiml("/voice/en/connect/rosa/done", DialCallStatus=status)
+    spoken = said(root)
+    assert spoken[0] == text("en", "rosa_unanswered")
+    assert " ".join(spoken).count("22 33 11 60") == 2
+    action = gather(root).get("action")
+    assert dial(twilio.twiml(action, Digits="1")).findtext("Number") == ROSA
+    back = twilio.twiml(action, Digits="*")
+    assert gather(back).get("action") == f"{BASE}/voice/en/main/key"
+    wrong = twilio.twiml(action, Digits="5")
+    assert said(wrong)[0] == text("en", "invalid")
+
+
+def test_silence_after_rosa_did_not_answer_ends_politely_with_the_number(twilio: Twilio) -> None:
+    root = twilio.twiml("/voice/nb/connect/rosa/done", DialCallStatus="busy")
+    for _ in range(5):
+        if root[-1].tag == "Hangup":
+            break
+        root = twilio.twiml(redirect(root))
+    assert root[-1].tag == "Hangup"
+    spoken = said(root)
+    assert " ".join(spoken).count("22 33 11 60") == 2
+    assert spoken[-1] == text("nb", "goodbye")
+
+
+@pytest.mark.parametrize("status", ["completed", "answered"])
+def test_after_talking_to_rosa_the_goodbye_suggests_deleting_the_number(twilio: Twilio, status: str) -> None:
+    root = twilio.twiml("/voice/en/connect/rosa/done", DialCallStatus=status)
+    assert said(root) == [text("en", "goodbye")]
+    assert "call list" in said(root)[0]
+    assert root[-1].tag == "Hangup"
+
+
+def test_rosa_unanswered_before_a_language_was_chosen_speaks_both_greeting_languages(twilio: Twilio) -> None:
+    root = twilio.twiml("/voice/-/connect/rosa/done", DialCallStatus="busy")
+    assert said(root)[:2] == [text("nb", "rosa_unanswered"), text("en", "rosa_unanswered")]
+
+
+def test_short_numbers_are_read_not_dialled_by_default(twilio: Twilio) -> None:
+    root = twilio.twiml("/voice/en/children")
+    assert text("en", "opt_dial_alarmtelefonen") not in said(root)
+    assert "1 1 6 1 1 1" in said(root)[0]
+    assert said(twilio.twiml("/voice/en/children/key", Digits="1"))[0] == text("en", "invalid")
+
+
+def test_a_configured_short_number_is_offered_and_dialled(make_app: Callable[..., Flask]) -> None:
+    twilio = Twilio(make_app(IVR_DIAL_ALARMTELEFONEN="+4781000111"))
+    root = twilio.twiml("/voice/en/children")
+    assert said(root)[-2] == text("en", "opt_dial_alarmtelefonen")
+    root = twilio.twiml("/voice/en/children/key", Digits="1")
+    d = dial(root)
+    assert (d.findtext("Number"), d.get("callerId")) == ("+4781000111", HELPLINE)
+    after = twilio.twiml(d.get("action"), DialCallStatus="no-answer")
+    assert said(after)[0] == text("en", "service_unanswered")
+    assert gather(after).get("action") == f"{BASE}/voice/en/children/key"
+
+
+def test_emergency_numbers_are_never_dialled(make_app: Callable[..., Flask]) -> None:
+    from ivr.errors import ConfigError
+
+    for name in ("ROSA_NUMBER", "IVR_CALLER_ID", "IVR_DIAL_POLICE"):
+        for number in ("112", "+47112", "+47113", "+47 110"):
+            with pytest.raises(ConfigError, match="emergency number"):
+                make_app(**{name: number})
+
+
+@pytest.mark.parametrize("lang", ["nb", "en"])
+def test_no_key_anywhere_dials_anything_but_rosa(twilio: Twilio, lang: str) -> None:
+    for node_id in NODES:
+        for digits in "0123456789*#":
+            d = dial(twilio.twiml(f"/voice/{lang}/{node_id}/key", Digits=digits))
+            assert d is None or d.findtext("Number") == ROSA
+
+
+# Unknown URLs, the fallback and failures ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "lands_on"),
+    [
+        ("/voice/xx/main", "/voice/languages/key"),
+        ("/voice/nb/nowhere", "/voice/nb/main/key"),
+        ("/voice/nb/nowhere/key", "/voice/nb/main/key"),
+        ("/voice/a/b/c/d/e", "/voice/languages/key"),
+        ("/voice/..%2f..%2fetc/passwd", "/voice/languages/key"),
+        ("/voice/", "/voice/languages/key"),
+    ],
+)
+def test_unknown_urls_take_the_caller_back_into_the_menu(twilio: Twilio, url: str, lands_on: str) -> None:
+    root = twilio.twiml(url, Digits="5")
+    assert gather(root).get("action") == BASE + lands_on
+
+
+def test_the_fallback_says_rosas_number_and_112_in_both_languages_then_transfers(twilio: Twilio) -> None:
+    root = twilio.twiml("/voice/fallback", ErrorCode="11200", ErrorUrl=BASE + "/voice")
+    spoken = said(root)
+    assert spoken == [text("nb", "error"), text("en", "error")]
+    for words in spoken:
+        assert "1 1 2" in words and "22 33 11 60" in words
+    assert dial(root).findtext("Number") == ROSA
+    assert dial(root).get("callerId") == HELPLINE
+
+
+def test_an_exception_in_a_view_fails_toward_rosa(app: Flask, twilio: Twilio, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(app.extensions["ivr"].line, "node_key", broken)
+    root = twilio.twiml("/voice/en/main/key", Digits="3")
+    assert said(root) == [text("en", "error")]
+    assert dial(root).findtext("Number") == ROSA
+    assert dial(root).get("callerId") == HELPLINE
+
+
+def test_when_even_the_error_answer_fails_the_last_resort_still_transfers(
+    make_app: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app(IVR_CALLER_ID="+4721000001")
+    twilio = Twilio(app)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("everything is on fire")
+
+    monkeypatch.setattr(app.extensions["ivr"].line, "node", broken)
+    monkeypatch.setattr(app.extensions["ivr"].line, "error", broken)
+    root = twilio.twiml("/voice/en/main")
+    assert said(root) == [text("nb", "error"), text("en", "error")]
+    assert dial(root).findtext("Number") == ROSA
+    assert dial(root).get("callerId") == "+4721000001"
+
+
+def test_get_requests_work_too(twilio: Twilio) -> None:
+    from twilio.request_validator import RequestValidator
+
+    from .conftest import TOKEN
+
+    url = "/voice/en/main?s=1"
+    signature = RequestValidator(TOKEN).compute_signature(BASE + url, {})
+    response = twilio.client.get(url, headers={"X-Twilio-Signature": signature})
+    assert response.status_code == 200 and response.mimetype == "text/xml"
