@@ -1,0 +1,180 @@
+"""Every webhook checks Twilio's signature; the production entry refuses to run without one."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.error import HTTPError
+from urllib.parse import urlencode
+from urllib.request import Request, urlopen
+
+import pytest
+from flask import Flask
+from twilio.request_validator import RequestValidator
+
+from ivr import create_app
+from ivr.errors import ConfigError
+
+from .conftest import BASE, TOKEN, Twilio
+
+ROOT = Path(__file__).resolve().parent.parent
+URLS = ["/voice", "/voice/fallback", "/voice/en/main", "/voice/en/main/key", "/voice/languages/key", "/voice/nowhere/at/all"]
+
+
+@pytest.mark.parametrize("url", URLS)
+def test_an_unsigned_request_is_refused(twilio: Twilio, url: str) -> None:
+    assert twilio.post(url, sign=False, Digits="1").status_code == 403
+
+
+@pytest.mark.parametrize("url", URLS)
+def test_a_request_signed_with_another_token_is_refused(app: Flask, url: str) -> None:
+    forged = Twilio(app, token="not-the-token")
+    assert forged.post(url, Digits="1").status_code == 403
+
+
+def test_a_forged_signature_header_is_refused(twilio: Twilio) -> None:
+    response = twilio.client.post("/voice", data=twilio.call, headers={"X-Twilio-Signature": "AAAA" * 7})
+    assert response.status_code == 403
+
+
+def test_a_signature_for_other_parameters_is_refused(twilio: Twilio) -> None:
+    params = {**twilio.call, "Digits": "1"}
+    signature = RequestValidator(TOKEN).compute_signature(BASE + "/voice/en/main/key", params)
+    tampered = {**params, "Digits": "0"}
+    response = twilio.client.post("/voice/en/main/key", data=tampered, headers={"X-Twilio-Signature": signature})
+    assert response.status_code == 403
+
+
+def test_a_signature_for_another_url_is_refused(twilio: Twilio) -> None:
+    signature = RequestValidator(TOKEN).compute_signature(BASE + "/voice/en/help", twilio.call)
+    response = twilio.client.post("/voice/en/main", data=twilio.call, headers={"X-Twilio-Signature": signature})
+    assert response.status_code == 403
+
+
+def test_http_instead_of_https_is_refused(app: Flask) -> None:
+    assert Twilio(app, base=BASE.replace("https", "http")).post("/voice").status_code == 403
+
+
+def test_a_signed_request_is_answered(twilio: Twilio) -> None:
+    assert twilio.post("/voice").status_code == 200
+
+
+def test_behind_a_proxy_without_public_base_url_the_forwarded_url_is_checked(make_app: Callable[..., Flask]) -> None:
+    app = make_app(PUBLIC_BASE_URL="")
+    client = app.test_client()
+    params = {"CallSid": "CA1", "From": "+4798765432"}
+    signature = RequestValidator(TOKEN).compute_signature("https://line.example.no/voice", params)
+    headers = {"X-Twilio-Signature": signature, "X-Forwarded-Proto": "https", "X-Forwarded-Host": "line.example.no"}
+    assert client.post("/voice", data=params, headers=headers, base_url="http://10.0.0.5:8000").status_code == 200
+    headers["X-Forwarded-Host"] = "evil.example.com"
+    assert client.post("/voice", data=params, headers=headers, base_url="http://10.0.0.5:8000").status_code == 403
+
+
+def test_without_a_token_the_app_refuses_to_start() -> None:
+    with pytest.raises(ConfigError, match="TWILIO_AUTH_TOKEN is not set"):
+        create_app({"IVR_AUDIO_DIR": "/nonexistent"})
+
+
+def test_unsigned_only_when_asked_for_and_said_loudly(caplog: pytest.LogCaptureFixture) -> None:
+    app = create_app({"IVR_ALLOW_UNSIGNED": "1"})
+    assert "UNSIGNED" in caplog.text
+    assert app.test_client().post("/voice").status_code == 200
+
+
+def test_with_a_token_allow_unsigned_does_not_switch_checks_off(make_app: Callable[..., Flask]) -> None:
+    app = make_app(IVR_ALLOW_UNSIGNED="1")
+    assert Twilio(app).post("/voice", sign=False).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("ROSA_NUMBER", "22 33 11 60", "not an E.164 number"),
+        ("IVR_CALLER_ID", "helpline", "not an E.164 number"),
+        ("IVR_AUDIO_MODE", "loud", "IVR_AUDIO_MODE='loud' must be one of auto, say"),
+        ("PUBLIC_BASE_URL", "ivr.example.org", "must start with https://"),
+        ("IVR_LANGUAGES", "nb,xx", "IVR_LANGUAGES: no prompts/<code>.toml for xx"),
+        ("IVR_PLAY_ENGINES", "recorded,robot", "IVR_PLAY_ENGINES: unknown robot"),
+        ("IVR_DIAL_PIZZA", "+4722222222", "IVR_DIAL_PIZZA: no such service"),
+    ],
+)
+def test_a_bad_setting_is_named(make_app: Callable[..., Flask], name: str, value: str, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        make_app(**{name: value})
+    assert any(message in p for p in caught.value.problems), caught.value.problems
+
+
+# The Procfile's server ------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def procfile_command(port: int) -> list[str]:
+    line = (ROOT / "Procfile").read_text(encoding="utf-8").strip()
+    assert line.startswith("web: gunicorn ")
+    return ["sh", "-c", "exec " + line.removeprefix("web: ")]  # exec: terminate() reaches gunicorn
+
+
+def server_env(port: int, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("IVR_", "TWILIO_"))}
+    bindir = str(Path(sys.executable).parent)
+    return {**env, "PATH": f"{bindir}:{env.get('PATH', '')}", "PORT": str(port), "WEB_CONCURRENCY": "1", **extra}
+
+
+@pytest.fixture
+def gunicorn(tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen]]:
+    started: list[subprocess.Popen] = []
+
+    def start(port: int, **env: str) -> subprocess.Popen:
+        process = subprocess.Popen(
+            procfile_command(port), cwd=ROOT, env=server_env(port, IVR_AUDIO_DIR=str(tmp_path), **env),
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.terminate()
+        process.communicate(timeout=10)
+
+
+def test_the_procfile_server_refuses_to_start_without_a_token(gunicorn: Callable[..., subprocess.Popen]) -> None:
+    process = gunicorn(free_port())
+    output, _ = process.communicate(timeout=60)
+    assert process.returncode != 0
+    assert "TWILIO_AUTH_TOKEN is not set" in output
+
+
+def test_the_procfile_server_answers_a_signed_call(gunicorn: Callable[..., subprocess.Popen]) -> None:
+    port = free_port()
+    gunicorn(port, TWILIO_AUTH_TOKEN=TOKEN, PUBLIC_BASE_URL="https://line.example.no")
+    params = {"CallSid": "CA1", "From": "+4798765432", "To": "+4721000000"}
+    signature = RequestValidator(TOKEN).compute_signature("https://line.example.no/voice", params)
+    deadline = time.monotonic() + 30
+    while True:
+        request = Request(f"http://127.0.0.1:{port}/voice", data=urlencode(params).encode(),
+                          headers={"X-Twilio-Signature": signature})
+        try:
+            with urlopen(request, timeout=5) as response:
+                assert response.headers["Content-Type"].startswith("text/xml")
+                assert b"<Gather" in response.read()
+                break
+        except (ConnectionError, OSError) as e:
+            if isinstance(e, HTTPError) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+    unsigned = Request(f"http://127.0.0.1:{port}/voice", data=urlencode(params).encode())
+    with pytest.raises(HTTPError) as refused:
+        urlopen(unsigned, timeout=5)
+    assert refused.value.code == 403
+    refused.value.close()
