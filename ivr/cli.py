@@ -6,6 +6,7 @@ import os
 import secrets
 import sys
 import textwrap
+from pathlib import Path
 
 import click
 
@@ -60,14 +61,24 @@ def check() -> None:
     except ProblemsError as e:
         click.secho(str(e), fg="red", err=True)
         sys.exit(1)
-    line = ivr.line
+    from .linguistics import check_identity, check_scripts
+
+    line, content = ivr.line, ivr.content
     problems = [
         f"{code}: asked for in IVR_LANGUAGES but cannot be heard: {why}"
         for code, why in line.unavailable.items()
         if ivr.settings.languages and code in ivr.settings.languages
     ]
+    problems += check_scripts(content) + check_identity(content)
     for code, why in line.unavailable.items():
-        click.echo(f"off: {code} ({ivr.content.languages[code].english_name}): {why}")
+        lang = content.languages[code]
+        click.echo(f"off: {code} ({lang.english_name}): {why}")
+        if lang.recorded_only:
+            missing = [p for p, t in lang.prompts.items() if not ivr.catalog.find(code, p, t, ["recorded"])]
+            click.echo(f"  {len(missing)} recordings missing in audio/recorded/{code}/: {', '.join(missing)}")
+    drafts = [c for c in line.offered if content.languages[c].status == "machine-draft"]
+    if drafts:
+        click.echo(f"machine drafts, to be reviewed by a native speaker: {', '.join(drafts)}")
     click.echo(f"offered: {', '.join(line.offered)}")
     click.echo(f"nodes: {len(ivr.content.menu.nodes)}, prompts per language: {len(ivr.content.required_prompts())}")
     if problems:
@@ -137,6 +148,87 @@ def _show(turn) -> None:  # noqa: ANN001 - a simulator Turn
         click.echo(textwrap.fill(said.text, width=100, initial_indent=f"{where} ", subsequent_indent="      "))
 
 
+from .audio.cli import audio  # noqa: E402
+main.add_command(audio)
 
 
+@main.group()
+def i18n() -> None:
+    """Hand a language to a translator and take the translation back."""
+
+
+@i18n.command("export")
+@click.option("--lang", "code", required=True, help="The language to export, e.g. ro.")
+@click.option("--format", "fmt", type=click.Choice(["po", "csv"]), default="po", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
+def i18n_export(code: str, fmt: str, output: Path | None) -> None:
+    """Export every prompt: Norwegian source, English, a context note, the current text."""
+    from .content import load
+    from .i18n import export
+
+    settings = _settings()
+    try:
+        body = export(load(settings.prompts_dir), code, fmt, settings.prompts_dir)
+    except IvrError as e:
+        _fail(e)
+    if output:
+        output.write_text(body, encoding="utf-8")
+        click.echo(f"wrote {output}")
+    else:
+        click.echo(body, nl=False)
+
+
+@i18n.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--lang", "code", help="The language, when the file does not say (CSV).")
+def i18n_import(file: Path, code: str | None) -> None:
+    """Import a filled-in PO or CSV file: all of it, or nothing if anything is wrong."""
+    from .content import load
+    from .i18n import import_file
+
+    settings = _settings()
+    try:
+        result = import_file(load(settings.prompts_dir), file, settings.prompts_dir, code)
+    except IvrError as e:
+        _fail(e)
+    for warning in result.warnings:
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
+    if result.changed:
+        click.secho(f"updated prompts/{result.code}.toml", fg="green")
+    else:
+        click.echo(f"prompts/{result.code}.toml unchanged")
+
+
+def _settings():  # noqa: ANN202 - Settings, imported lazily
+    from .config import Settings
+
+    try:
+        return Settings.from_env(os.environ)
+    except IvrError as e:
+        _fail(e)
+
+
+@main.command()
+@click.option("--country", help="Also show the order for a caller from this country (FromCountry).")
+def timing(country: str | None) -> None:
+    """How long a caller waits for their language: with their country and without (~ = estimated)."""
+    from .app import build
+    from .timing import time_to_languages, time_to_rosa_option
+
+    try:
+        ivr = build(_settings())
+    except IvrError as e:
+        _fail(e)
+    line, content = ivr.line, ivr.content
+    click.echo(f"key 0 (ROSA) is first offered after {time_to_rosa_option(line)}")
+    unmatched = time_to_languages(line, None)
+    click.echo(f"{'language':<22} {'country':<8} {'with country':>13} {'without':>10}")
+    for code in line.offered:
+        lang = content.languages[code]
+        home = lang.countries[0] if lang.countries else None
+        matched = time_to_languages(line, home)[code] if home else unmatched[code]
+        click.echo(f"{code + ' ' + lang.english_name:<22} {home or '-':<8} {str(matched):>13} {str(unmatched[code]):>10}")
+    if country:
+        order = [c for page in line.language_pages(country) for c in page]
+        click.echo(f"order for a caller from {country.upper()}: {', '.join(order)}")
 

@@ -1,0 +1,72 @@
+"""Seconds of audio a caller hears before something: their language, or a way to ROSA.
+
+Uses a prompt's built audio duration when there is playable audio, and otherwise an
+estimate from its text (marked as such), so the figures exist before any audio is built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .flow import Ask, Line, Part
+from .i18n import spoken_seconds
+from .twiml import GATHER_TIMEOUT
+
+PAUSE = 0.3  # between two prompts, as the built audio's lead-in silence makes it
+
+
+@dataclass(frozen=True)
+class Seconds:
+    """A duration, and whether any part of it is an estimate from text."""
+
+    value: float
+    estimated: bool
+
+    def __add__(self, other: Seconds) -> Seconds:
+        return Seconds(self.value + other.value, self.estimated or other.estimated)
+
+    def __str__(self) -> str:
+        return f"{'~' if self.estimated else ''}{self.value:.1f} s"
+
+
+ZERO = Seconds(0.0, False)
+
+
+def prompt_seconds(line: Line, part: Part) -> Seconds:
+    """How long one prompt plays on a call."""
+    code, prompt = part
+    lang = line.content.languages[code]
+    text = lang.text(prompt)
+    settings = line.settings
+    if settings.audio_mode == "auto":
+        engines = ("recorded",) if lang.recorded_only else settings.play_engines
+        found = line.catalog.find(code, prompt, text, engines)
+        if found and found.duration:
+            return Seconds(found.duration, False)
+    return Seconds(spoken_seconds(text, lang.script) + PAUSE, True)
+
+
+def time_to_languages(line: Line, country: str | None) -> dict[str, Seconds]:
+    """For each offered language, the seconds from the start of the call until its option begins.
+
+    A caller whose language is on a later page hears the page out, waits the menu's timeout,
+    and hears the next page (silence turns the page), so that is what is counted.
+    """
+    found: dict[str, Seconds] = {}
+    elapsed = ZERO
+    for page in range(1, len(line.language_pages(country)) + 1):
+        scene = line.language_menu(country, page=page)
+        assert isinstance(scene, Ask)
+        for part in scene.parts:
+            code, prompt = part
+            if prompt.startswith("language_option_") and code not in found:
+                found[code] = elapsed
+            elapsed = elapsed + prompt_seconds(line, part)
+        elapsed = elapsed + Seconds(float(GATHER_TIMEOUT), False)
+    return found
+
+
+def time_to_rosa_option(line: Line) -> Seconds:
+    """Seconds before the greeting has offered key 0 (the end of the greeting's first language)."""
+    first = line.content.greeting[0]
+    return prompt_seconds(line, (first, "greeting"))
