@@ -232,3 +232,17 @@ def timing(country: str | None) -> None:
         order = [c for page in line.language_pages(country) for c in page]
         click.echo(f"order for a caller from {country.upper()}: {', '.join(order)}")
 
+
+@main.command("fallback-twiml")
+@click.option("--caller-id", default="{{To}}", show_default=True,
+              help="The number ROSA sees; {{To}} is the helpline's number in a TwiML Bin.")
+def fallback_twiml(caller_id: str) -> None:
+    """Print TwiML for the number's Fallback URL as a TwiML Bin, which answers even when the app is down."""
+    from .app import build
+
+    try:
+        ivr = build(_settings())
+    except IvrError as e:
+        _fail(e)
+    click.echo(ivr.renderer.standalone_fallback(caller_id))
+

@@ -47,6 +47,20 @@ class Renderer:
                 response.hangup()
         return str(response)
 
+    def standalone_fallback(self, caller_id: str) -> str:
+        """TwiML for a Twilio TwiML Bin, to answer even when this app is down: only <Say>,
+        no URLs back here. `caller_id` may be Twilio's template "{{To}}"."""
+        greeting = self.content.greeting
+        response = VoiceResponse()
+        for code in greeting:
+            self._say(response, code, "error")
+        response.dial(caller_id=caller_id, timeout=DIAL_TIMEOUT).number(self.settings.dial_number(self.content, "rosa"))
+        for prompt in ("rosa_number", "goodbye"):
+            for code in greeting:
+                self._say(response, code, prompt)
+        response.hangup()
+        return str(response)
+
     def _dial(self, response: VoiceResponse, scene: Transfer, base_url: str, caller_id: str | None) -> None:
         """Dial showing the helpline's number; never dial without one (it would show the caller's)."""
         shown = self.settings.caller_id or (caller_id if caller_id and E164.match(caller_id) else None)
@@ -76,8 +90,16 @@ class Renderer:
             if found:
                 verb.play(f"{self.settings.audio_base_url or base_url + '/audio'}/{found.file}")
                 return
+        self._say(verb, lang, prompt)
+
+    def _say(self, verb: VoiceResponse | Gather, lang: str, prompt: str) -> None:
+        language = self.content.languages[lang]
         voice = language.say or self.content.languages[self.content.greeting[-1]].say
-        verb.say(_for_voice(text), voice=voice.voice if voice else None, language=voice.language if voice else None)
+        verb.say(
+            _for_voice(language.text(prompt)),
+            voice=voice.voice if voice else None,
+            language=voice.language if voice else None,
+        )
 
     def _engines(self, recorded_only: bool) -> tuple[str, ...]:
         engines = self.settings.play_engines

@@ -136,3 +136,18 @@ def test_serve_runs_unsigned_locally_and_warns(tmp_path: Path) -> None:
         process.terminate()
         output, _ = process.communicate(timeout=10)
     assert "WARNING: TWILIO_AUTH_TOKEN is not set: signatures are NOT checked" in output
+
+
+def test_fallback_twiml_for_a_twiml_bin_needs_nothing_from_this_app(runner: CliRunner) -> None:
+    import xml.etree.ElementTree as ET
+
+    result = runner.invoke(main, ["fallback-twiml"])
+    assert result.exit_code == 0, result.output
+    root = ET.fromstring(result.output)
+    spoken = [e.text for e in root.iter("Say")]
+    assert spoken[:2] == [text("nb", "error"), text("en", "error")]
+    dial = root.find("Dial")
+    assert dial.findtext("Number") == "+4722331160" and dial.get("callerId") == "{{To}}"
+    assert "action" not in dial.attrib and root.find("Play") is None
+    assert " ".join(spoken[2:]).count("22 33 11 60") == 4
+    assert root[-1].tag == "Hangup"
