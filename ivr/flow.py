@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from .catalog import Catalog
 from .config import Settings
-from .content import MORE_LANGUAGES_KEY, Content, Language
+from .content import Content, Language
 from .navigation import (
     Back,
     ChooseLanguage,
@@ -192,21 +192,21 @@ class Line:
             on_silence=on_silence,
         )
 
-    def node_key(self, lang: str, node_id: str, errors: int, digits: str) -> Scene:
-        """Answer a key pressed at a node."""
+    def node_key(self, lang: str, node_id: str, errors: int, digits: str, country: str | None = None) -> Scene:
+        """Answer a key pressed at a node; `country` orders the language menu if * leads there."""
         if node_id not in self.menu.nodes:
             return self.node(lang, self.menu.root)
         move = navigate(self.menu, node_id, digits, self.dialable)
-        return self._follow(lang, node_id, errors, move)
+        return self._follow(lang, node_id, errors, move, country)
 
-    def _follow(self, lang: str, node_id: str, errors: int, move: Move) -> Scene:
+    def _follow(self, lang: str, node_id: str, errors: int, move: Move, country: str | None) -> Scene:
         node = self.menu.nodes[node_id]
         match move:
             case GoTo(target):
                 return self.node(lang, target)
             case Back():
                 if node.parent is None:
-                    return self.language_menu(None)
+                    return self.language_menu(country)
                 return self.node(lang, node.parent)
             case Repeat():
                 return self.node(lang, node_id)
@@ -261,13 +261,13 @@ class Line:
             on_silence=url(f"{here}/unanswered", s=silence + 1),
         )
 
-    def unanswered_key(self, lang: str | None, errors: int, digits: str) -> Scene:
+    def unanswered_key(self, lang: str | None, errors: int, digits: str, country: str | None = None) -> Scene:
         """Answer a key pressed after ROSA did not answer."""
         match after_unanswered(self.menu, digits):
             case Talk():
                 return self.talk(lang)
             case Back():
-                return self.node(lang, self.menu.root) if lang else self.language_menu(None)
+                return self.node(lang, self.menu.root) if lang else self.language_menu(country)
             case Repeat():
                 return self.unanswered(lang)
             case _:
@@ -294,5 +294,3 @@ class Line:
         """Whether `code` is a language this line offers."""
         return code in self.offered
 
-
-__all__ = ["Ask", "Goodbye", "Line", "MORE_LANGUAGES_KEY", "Scene", "Transfer", "url"]

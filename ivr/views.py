@@ -133,7 +133,7 @@ def node_key(lang: str, node: str) -> Response:
     digits = _digits()
     if not digits:
         return _answer(line.node(lang, node, silence=1))
-    return _answer(line.node_key(lang, node, _count("e"), digits))
+    return _answer(line.node_key(lang, node, _count("e"), digits, _country()))
 
 
 @bp.route("/<lang>/connect/<service>/done", methods=METHODS)
@@ -157,7 +157,7 @@ def unanswered_key(lang: str) -> Response:
     digits = _digits()
     if not digits:
         return _answer(line.unanswered(_lang(lang), silence=1))
-    return _answer(line.unanswered_key(_lang(lang), _count("e"), digits))
+    return _answer(line.unanswered_key(_lang(lang), _count("e"), digits, _country()))
 
 
 @bp.route("/<path:rest>", methods=METHODS)

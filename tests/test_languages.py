@@ -224,3 +224,9 @@ def test_check_catches_a_wrong_script_and_an_untranslated_prompt(runner: CliRunn
     assert result.exit_code == 1
     assert "en.toml: more_intro is written in Cyrillic, not Latin" in result.output
     assert "en.toml: msg_work reads as Bokmal, not English" in result.output
+
+
+def test_going_back_to_the_language_menu_keeps_the_callers_order(twilio: Twilio) -> None:
+    first = options_heard(twilio.twiml("/voice", FromCountry="RO"))
+    back = twilio.twiml("/voice/ro/main/key", Digits="*", FromCountry="RO")
+    assert options_heard(back) == first
