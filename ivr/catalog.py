@@ -33,6 +33,9 @@ class AudioFile:
     duration: float = 0.0
     loudness: float | None = None
     bytes: int = 0
+    peak: float | None = None  # dBFS, the loudest sample
+    source: str = ""  # what was spoken: a recording's sha256, or the voice (gtts:no:com)
+    pipeline: int = 0  # the processing version that made the file
 
 
 class Catalog:
