@@ -221,15 +221,14 @@ def load(prompts_dir: Path | str = DEFAULT_PROMPTS_DIR) -> Content:
     index = _read_toml(folder / "languages.toml", problems)
     order = tuple(index.get("order", ()))
     greeting = tuple(index.get("greeting", ()))
-    codes = list(dict.fromkeys([*order, *sorted(p.stem for p in folder.glob("*.toml"))]))
-    codes = [c for c in codes if c not in ("menu", "languages", "notes")]
+    present = {p.stem for p in folder.glob("*.toml")} - {"menu", "languages", "notes"}
     languages = {}
-    for code in codes:
+    for code in dict.fromkeys([*(c for c in order if c in present), *sorted(present)]):
         lang = _load_language(folder / f"{code}.toml", code, problems)
         if lang is not None:
             languages[code] = lang
-    for code in (*order, *greeting):
-        if code not in languages and not (folder / f"{code}.toml").exists():
+    for code in dict.fromkeys([*order, *greeting]):
+        if code not in present:
             problems.append(f"languages.toml: {code!r} has no file prompts/{code}.toml")
     if SOURCE_LANGUAGE not in languages:
         problems.append(f"the source language {SOURCE_LANGUAGE!r} is missing")

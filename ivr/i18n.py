@@ -16,19 +16,12 @@ import tomli_w
 
 from .content import STATUSES, Content, check_texts
 from .errors import TranslationFileError
+from .timing import spoken_seconds
 
 FORMATS = ("po", "csv")
 CSV_COLUMNS = ("id", "context", "nb", "en", "translation", "status")
 # Spoken length: a translation this many times longer than the source gets a warning.
 LONGER_THAN_SOURCE = 1.6
-# Characters a voice speaks per second, by script (Han and Thai pack more sound per character).
-CHARS_PER_SECOND = {"Latin": 14.0, "Cyrillic": 13.0, "Arabic": 12.0, "Ethiopic": 8.0, "Thai": 9.0, "Han": 4.5}
-
-
-def spoken_seconds(text: str, script: str) -> float:
-    """An estimate of how long a voice takes to say `text`, for texts without audio yet."""
-    return len(text) / CHARS_PER_SECOND.get(script, 14.0)
-
 
 def notes(prompts_dir: Path) -> dict[str, str]:
     """The context note of each prompt, from prompts/notes.toml (option notes cover their siblings)."""

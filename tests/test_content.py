@@ -77,8 +77,9 @@ def test_number_and_address_reading() -> None:
 def copy_prompts(tmp_path: Path) -> Path:
     folder = tmp_path / "prompts"
     folder.mkdir()
-    for name in ("menu.toml", "languages.toml", "nb.toml", "en.toml"):
+    for name in ("menu.toml", "nb.toml", "en.toml"):
         shutil.copy(DEFAULT_PROMPTS_DIR / name, folder / name)
+    (folder / "languages.toml").write_text('greeting = ["nb", "en"]\norder = ["nb", "en"]\n', encoding="utf-8")
     return folder
 
 

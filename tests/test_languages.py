@@ -230,3 +230,19 @@ def test_going_back_to_the_language_menu_keeps_the_callers_order(twilio: Twilio)
     first = options_heard(twilio.twiml("/voice", FromCountry="RO"))
     back = twilio.twiml("/voice/ro/main/key", Digits="*", FromCountry="RO")
     assert options_heard(back) == first
+
+
+def twilio_voices() -> set[tuple[str, str]]:
+    path = Path(__file__).parent / "data" / "twilio-voices.tsv"
+    rows = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()[2:] if line.strip()]
+    return {(language, voice) for language, _type, _gender, voice in rows}
+
+
+@pytest.mark.parametrize("code", sorted(CONTENT.languages))
+def test_every_say_voice_is_one_twilio_lists_for_that_language(code: str) -> None:
+    # An invalid voice/language pair fails the call, so only pairs from Twilio's own table.
+    say = CONTENT.languages[code].say
+    if say is None:
+        pytest.skip(f"{code} has no <Say> voice: it needs built audio")
+    assert (say.language, say.voice) in twilio_voices()
+    assert not say.voice.endswith(("-Generative",)) and "Chirp" not in say.voice  # beta voices
