@@ -60,8 +60,9 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     if not settings.auth_token:
         log.warning("UNSIGNED: Twilio signatures are NOT checked; anyone can drive this line")
 
-    from . import media, views
+    from . import console, media, views
 
     views.init_app(app)
     media.init_app(app)
+    console.init_app(app)
     return app
