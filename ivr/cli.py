@@ -46,6 +46,7 @@ def serve(host: str, port: int) -> None:
     except IvrError as e:
         _fail(e)
     click.echo(f"The line answers at http://{host}:{port}/voice (Voice URL) and /voice/fallback (Fallback URL)")
+    click.echo(f"Hear it in a browser: http://{host}:{port}/console/")
     app.run(host=host, port=port)
 
 

@@ -132,10 +132,14 @@ def test_serve_runs_unsigned_locally_and_warns(tmp_path: Path) -> None:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.2)
+        # Local development opens the console without a password.
+        with urlopen(f"http://127.0.0.1:{port}/console/", timeout=5) as r:
+            assert r.status == 200 and b"Call the line" in r.read()
     finally:
         process.terminate()
         output, _ = process.communicate(timeout=10)
     assert "WARNING: TWILIO_AUTH_TOKEN is not set: signatures are NOT checked" in output
+    assert f"http://127.0.0.1:{port}/console/" in output
 
 
 def test_fallback_twiml_for_a_twiml_bin_needs_nothing_from_this_app(runner: CliRunner) -> None:

@@ -8,12 +8,10 @@ tests/screenshots/ are replaced too.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import secrets
 import threading
-import wave
 from collections.abc import Iterator
 from pathlib import Path
 from socketserver import ThreadingMixIn
@@ -26,7 +24,6 @@ from playwright.sync_api import Error as PlaywrightError
 
 from ivr import create_app
 from ivr.cli import main
-from ivr.content import text_hash
 
 from .conftest import CONTENT, SETTINGS, text
 from .test_console import PASSWORD, SEED_AS_WRITTEN
@@ -61,40 +58,11 @@ def shot(page: Page, name: str, readme: bool = True) -> None:
 
 
 def build_english_audio(folder: Path) -> None:
-    """English audio made offline: by the audio pipeline, or with the standard library without it."""
-    try:
-        import ivr.audio.cli  # noqa: F401 - only to know whether the pipeline is here
-    except ImportError:
-        _silent_audio(folder, "en")
-        return
+    """English audio made offline by the audio pipeline (eSpeak NG), into `folder`."""
     result = CliRunner().invoke(
         main, ["audio", "build", "--lang", "en", "--engine", "espeak"], env={"IVR_AUDIO_DIR": str(folder)}
     )
     assert result.exit_code == 0, result.output
-
-
-def _silent_audio(folder: Path, lang: str) -> None:
-    """Half a second of silence per prompt, named in a manifest as ivr/catalog.py reads it."""
-    files = []
-    for prompt, words in CONTENT.languages[lang].prompts.items():
-        name = f"built/espeak/{lang}/{prompt}-{text_hash(words)[:16]}.wav"
-        (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        with wave.open(str(folder / name), "wb") as out:
-            out.setnchannels(1)
-            out.setsampwidth(2)
-            out.setframerate(8000)
-            out.writeframes(b"\x00\x00" * 4000)
-        files.append(
-            {
-                "lang": lang,
-                "prompt": prompt,
-                "text_hash": text_hash(words),
-                "engine": "espeak",
-                "file": name,
-                "duration": 0.5,
-            }
-        )
-    (folder / "manifest.json").write_text(json.dumps({"files": files}), encoding="utf-8")
 
 
 class ThreadingServer(ThreadingMixIn, WSGIServer):
