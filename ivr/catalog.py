@@ -12,13 +12,28 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .content import text_hash
+from .content import Language, text_hash
 
 MANIFEST = "manifest.json"
 # Best first: a person's voice, then gTTS, then the offline engine.
 ENGINE_PREFERENCE = ("recorded", "gtts", "espeak")
 
 log = logging.getLogger(__name__)
+
+
+def playable_engines(lang: Language, play_engines: Iterable[str]) -> tuple[str, ...]:
+    """The engines whose files a caller may hear in `lang`, given IVR_PLAY_ENGINES.
+
+    A recorded-only language plays recordings only. A language with no <Say> voice that allows
+    the offline voice on calls adds eSpeak NG as a last resort: a robotic voice in the caller's
+    own language is better than no way to hear it (recordings and gTTS still come first).
+    """
+    engines = tuple(play_engines)
+    if lang.recorded_only:
+        return tuple(e for e in engines if e == "recorded")
+    if lang.offline_voice and "espeak" not in engines:
+        return (*engines, "espeak")
+    return engines
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,12 @@ def check() -> None:
         if lang.recorded_only:
             missing = [p for p, t in lang.prompts.items() if not ivr.catalog.find(code, p, t, ["recorded"])]
             click.echo(f"  {len(missing)} recordings missing in audio/recorded/{code}/: {', '.join(missing)}")
+    robotic = [c for c in line.offered if line.plays_offline_voice(c)]
+    if robotic:
+        click.echo(
+            f"offline voice (eSpeak NG) on calls, no Twilio voice: {', '.join(robotic)}; build gTTS audio online "
+            f"to replace it: ivr audio build {' '.join('--lang ' + c for c in robotic)} --engine recorded --engine gtts"
+        )
     drafts = [c for c in line.offered if content.languages[c].status == "machine-draft"]
     if drafts:
         click.echo(f"machine drafts, to be reviewed by a native speaker: {', '.join(drafts)}")

@@ -184,7 +184,13 @@ class Language:
     say: SayVoice | None
     gtts: str | None
     espeak: str | None
+    # eSpeak NG's words a minute for this language, when its voice's pace differs from the rest
+    # (its Ukrainian at the default 140 says 8 characters a second, its Russian 13).
+    espeak_rate: int | None
     recorded_only: bool
+    # No <Say> voice exists: callers may hear the offline voice (eSpeak NG) until a person
+    # records the prompts or gTTS audio is built, rather than not hear their language at all.
+    offline_voice: bool
     prompts: Mapping[str, str] = field(repr=False)
 
     def text(self, prompt_id: str) -> str:
@@ -443,6 +449,19 @@ def _load_language(path: Path, code: str, problems: list[str]) -> Language | Non
         say = None
     if meta.get("recorded_only") and say:
         problems.append(f"{where}: a recorded-only language has no <Say> voice")
+    espeak_rate = meta.get("espeak_rate")
+    if espeak_rate is not None and not (type(espeak_rate) is int and 80 <= espeak_rate <= 450):
+        problems.append(f"{where}: espeak_rate must be words a minute, from 80 to 450")
+        espeak_rate = None
+    offline_voice = meta.get("offline_voice_on_calls", False)
+    if not isinstance(offline_voice, bool):
+        problems.append(f"{where}: offline_voice_on_calls must be true or false")
+        offline_voice = False
+    elif offline_voice and (say or meta.get("recorded_only") or not meta.get("espeak")):
+        problems.append(
+            f"{where}: offline_voice_on_calls is only for a language with an espeak voice, "
+            "no <Say> voice and not recorded-only"
+        )
     return Language(
         code=code,
         name=meta.get("name", code),
@@ -453,6 +472,8 @@ def _load_language(path: Path, code: str, problems: list[str]) -> Language | Non
         say=SayVoice(say["language"], say["voice"]) if say else None,
         gtts=meta.get("gtts"),
         espeak=meta.get("espeak"),
+        espeak_rate=espeak_rate,
         recorded_only=bool(meta.get("recorded_only", False)),
+        offline_voice=offline_voice,
         prompts=MappingProxyType(dict(prompts)),
     )

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from .catalog import Catalog
+from .catalog import Catalog, playable_engines
 from .config import Settings
 from .content import Content, Language
 from .navigation import (
@@ -93,18 +93,28 @@ class Line:
 
     def _audible(self, lang: Language) -> bool:
         """Whether every prompt of a language can be heard on a call; record why not."""
-        engines = self.settings.play_engines if self.settings.audio_mode == "auto" else ()
-        if lang.recorded_only:
-            engines = tuple(e for e in engines if e == "recorded")
+        engines = playable_engines(lang, self.settings.play_engines) if self.settings.audio_mode == "auto" else ()
         if self.catalog.covers(lang.code, lang.prompts, engines):
             return True
         if lang.say and not lang.recorded_only:
             return True
         why = "recorded-only and not every prompt is recorded" if lang.recorded_only else (
             "no <Say> voice and not every prompt has playable audio"
+            + (" (build it: ivr audio build --lang " + lang.code + ")" if lang.offline_voice else "")
         )
         self.unavailable[lang.code] = why
         return False
+
+    def plays_offline_voice(self, code: str) -> bool:
+        """Whether callers hear the offline voice in this language (no better audio yet)."""
+        lang = self.content.languages[code]
+        if not lang.offline_voice or self.settings.audio_mode != "auto":
+            return False
+        engines = playable_engines(lang, self.settings.play_engines)
+        return any(
+            (found := self.catalog.find(code, p, t, engines)) is not None and found.engine == "espeak"
+            for p, t in lang.prompts.items()
+        )
 
     # The language menu ------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .catalog import playable_engines
 from .flow import Ask, Line, Part
 from .twiml import GATHER_TIMEOUT
 
@@ -45,8 +46,7 @@ def prompt_seconds(line: Line, part: Part) -> Seconds:
     text = lang.text(prompt)
     settings = line.settings
     if settings.audio_mode == "auto":
-        engines = ("recorded",) if lang.recorded_only else settings.play_engines
-        found = line.catalog.find(code, prompt, text, engines)
+        found = line.catalog.find(code, prompt, text, playable_engines(lang, settings.play_engines))
         if found and found.duration:
             return Seconds(found.duration, False)
     return Seconds(spoken_seconds(text, lang.script) + PAUSE, True)

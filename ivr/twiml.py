@@ -6,7 +6,7 @@ import re
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from .catalog import Catalog
+from .catalog import Catalog, playable_engines
 from .config import Settings
 from .content import E164, Content
 from .flow import Ask, Goodbye, Part, Scene, Transfer
@@ -86,7 +86,7 @@ class Renderer:
         language = self.content.languages[lang]
         text = language.text(prompt)
         if self.settings.audio_mode == "auto":
-            found = self.catalog.find(lang, prompt, text, self._engines(language.recorded_only))
+            found = self.catalog.find(lang, prompt, text, playable_engines(language, self.settings.play_engines))
             if found:
                 verb.play(f"{self.settings.audio_base_url or base_url + '/audio'}/{found.file}")
                 return
@@ -100,10 +100,6 @@ class Renderer:
             voice=voice.voice if voice else None,
             language=voice.language if voice else None,
         )
-
-    def _engines(self, recorded_only: bool) -> tuple[str, ...]:
-        engines = self.settings.play_engines
-        return tuple(e for e in engines if e == "recorded") if recorded_only else engines
 
 
 def _for_voice(text: str) -> str:

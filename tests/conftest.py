@@ -13,13 +13,16 @@ from flask import Flask
 from twilio.request_validator import RequestValidator
 
 from ivr import create_app
-from ivr.content import load
+from ivr.catalog import Catalog
+from ivr.content import load, text_hash
 
 TOKEN = "test-auth-token-0123456789abcdef"
 BASE = "https://ivr.example.org"
 HELPLINE = "+4721000000"  # the line's own Twilio number, as Twilio sends it in To
 CALLER = "+4798765432"  # a caller's number: must never appear anywhere
 CONTENT = load()
+SHIPPED_AUDIO = Path(__file__).resolve().parent.parent / "audio"
+SHIPPED_CATALOG = Catalog.load(SHIPPED_AUDIO)
 LANGUAGES = list(CONTENT.languages)
 NODES = list(CONTENT.menu.nodes)
 SETTINGS = (
@@ -73,8 +76,14 @@ def app_for(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Flask]:
 
 @pytest.fixture
 def app(app_for: Callable[..., Flask]) -> Flask:
-    """The line with every language, shared: tests that patch it use make_app instead."""
+    """The line with every language and no built audio, shared: tests that patch it use make_app instead."""
     return app_for()
+
+
+@pytest.fixture
+def shipped(app_for: Callable[..., Flask]) -> Flask:
+    """The line as this repository ships it: with the audio committed in audio/."""
+    return app_for(IVR_AUDIO_DIR=str(SHIPPED_AUDIO))
 
 
 class Twilio:
@@ -133,6 +142,23 @@ def runner() -> CliRunner:
 def said(root: ET.Element) -> list[str]:
     """Every text spoken, in order (inside and outside <Gather>)."""
     return [e.text or "" for e in root.iter("Say")]
+
+
+def heard(root: ET.Element) -> list[str]:
+    """Every prompt a caller hears, in order: <Say> text, and the words each <Play> file was made from.
+
+    Played files are looked up in the audio committed in audio/ (the `shipped` line's).
+    """
+    files = {f.file: f for f in SHIPPED_CATALOG.files()}
+    words = []
+    for verb in root.iter():
+        if verb.tag == "Say":
+            words.append(verb.text or "")
+        elif verb.tag == "Play":
+            played = files[urlsplit(verb.text or "").path.removeprefix("/audio/")]
+            words.append(CONTENT.languages[played.lang].text(played.prompt))
+            assert text_hash(words[-1]) == played.text_hash  # the file speaks the current words
+    return words
 
 
 def gather(root: ET.Element) -> ET.Element:

@@ -9,10 +9,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from click.testing import CliRunner
 from flask import Flask
 
 from ivr import create_app
-from ivr.catalog import MANIFEST
+from ivr.catalog import MANIFEST, Catalog
+from ivr.cli import main
 from ivr.content import load
 from ivr.simulator import Simulator
 
@@ -259,3 +261,23 @@ def test_chromium_plays_the_mulaw_files_for_the_browser_console(built_small: tup
     assert heard["rate"] == 8000
     assert heard["decoded"] == pytest.approx(duration, abs=0.01)
     assert heard["element"] == pytest.approx(duration, abs=0.01)
+
+
+OFFLINE_VOICE = sorted(c for c, lang in load().languages.items() if lang.offline_voice)
+
+
+def test_languages_without_a_twilio_voice_ship_the_offline_voice_for_every_prompt(runner: CliRunner) -> None:
+    # Ukrainian and Albanian have no <Say> voice: the committed eSpeak NG files are how their
+    # callers hear them. After changing their texts: ivr audio build --lang uk --lang sq
+    assert {"uk", "sq"} <= set(OFFLINE_VOICE)
+    catalog = Catalog.load(ROOT / "audio")
+    content = load()
+    for code in OFFLINE_VOICE:
+        lang = content.languages[code]
+        missing = [p for p, words in lang.prompts.items() if not catalog.find(code, p, words, ("espeak",))]
+        assert not missing, f"{code}: no current audio for {missing}: run `ivr audio build --lang {code}`"
+    # Measured as files on disk: telephone format, loudness, length, no clipping, nothing stale.
+    args = ["audio", "check", *(a for code in OFFLINE_VOICE for a in ("--lang", code))]
+    result = runner.invoke(main, args, env={"IVR_AUDIO_DIR": str(ROOT / "audio")})
+    assert result.exit_code == 0, result.output
+    assert f"ok: {', '.join(sorted(OFFLINE_VOICE, key=content.order.index))}" in result.output

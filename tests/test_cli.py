@@ -25,6 +25,9 @@ def test_check_passes_on_the_real_content(runner: CliRunner) -> None:
     assert result.exit_code == 0, result.output
     assert "offered: nb, en" in result.output
     assert result.output.strip().endswith("ok")
+    # As shipped, Ukrainian and Albanian are heard through the committed offline voice, and said so.
+    assert "offline voice (eSpeak NG) on calls, no Twilio voice: sq, uk;" in result.output
+    assert "off: uk" not in result.output and "off: sq" not in result.output
 
 
 def test_check_lists_every_problem_and_fails(runner: CliRunner, tmp_path: Path) -> None:

@@ -169,3 +169,19 @@ def test_a_listed_language_without_a_file_is_named(tmp_path: Path) -> None:
     folder = copy_prompts(tmp_path)
     edit(folder / "languages.toml", 'order = ["nb", "en"]', 'order = ["nb", "en", "xx"]')
     assert any("'xx' has no file prompts/xx.toml" in p for p in problems_of(folder))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ('espeak = "en"', 'espeak = "en"\noffline_voice_on_calls = true', "offline_voice_on_calls is only for"),
+        ('espeak = "en"', 'espeak = "en"\noffline_voice_on_calls = "yes"', "must be true or false"),
+    ],
+)
+def test_the_offline_voice_on_calls_is_only_for_a_language_without_a_say_voice(
+    tmp_path: Path, old: str, new: str, expected: str
+) -> None:
+    # English has a Twilio voice: its callers must never hear the robotic one instead.
+    folder = copy_prompts(tmp_path)
+    edit(folder / "en.toml", old, new)
+    assert any(p.startswith("en.toml: ") and expected in p for p in problems_of(folder))

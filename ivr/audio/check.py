@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..catalog import playable_engines
 from ..content import Content, text_hash
 from .errors import DecodeError
 from .process import measure_file
@@ -46,7 +47,7 @@ def audit(content: Content, audio_dir: Path, languages: Sequence[str], engines: 
 
     for code in languages:
         lang = content.languages[code]
-        allowed = ("recorded",) if lang.recorded_only else tuple(engines)
+        allowed = playable_engines(lang, engines)
         unplayable: list[str] = []
         for prompt in required:
             text = lang.prompts.get(prompt, "")

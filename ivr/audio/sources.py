@@ -222,10 +222,11 @@ class Espeak:
         if backend is None:
             return NotHere(self.engine, self._unavailable or "eSpeak NG is not here", "unavailable")
         voice = lang.espeak
+        rate = lang.espeak_rate or self.rate
         return Plan(
             self.engine,
-            f"espeak:{voice}:{self.rate}:{backend.version}",
-            lambda: backend.synth(spoken(text), voice, self.rate),
+            f"espeak:{voice}:{rate}:{backend.version}",
+            lambda: backend.synth(spoken(text), voice, rate),
         )
 
 

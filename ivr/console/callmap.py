@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ..app import Ivr
-from ..catalog import AudioFile
+from ..catalog import AudioFile, playable_engines
 from ..config import DIAL_PREFIX, ENGINES
 from ..content import FLOW_KEY_PROMPTS, SOURCE_LANGUAGE, Language, Node, spoken_numbers, text_hash
 from ..flow import Ask, Part, Scene, Transfer
@@ -203,9 +203,7 @@ class _Mapper:
 
     def _audio(self, lang: Language, prompt: str, text: str) -> tuple[Audio | None, list[Flag]]:
         settings = self.ivr.settings
-        played = () if settings.audio_mode == "say" else settings.play_engines
-        if lang.recorded_only:
-            played = tuple(e for e in played if e == "recorded")
+        played = () if settings.audio_mode == "say" else playable_engines(lang, settings.play_engines)
         catalog = self.ivr.catalog
         playable = catalog.find(lang.code, prompt, text, played)
         found = playable or catalog.find(lang.code, prompt, text, ENGINES)
