@@ -98,10 +98,14 @@ class Line:
             return True
         if lang.say and not lang.recorded_only:
             return True
-        why = "recorded-only and not every prompt is recorded" if lang.recorded_only else (
-            "no <Say> voice and not every prompt has playable audio"
-            + (" (build it: ivr audio build --lang " + lang.code + ")" if lang.offline_voice else "")
-        )
+        if self.settings.audio_mode != "auto":
+            why = "no <Say> voice, and IVR_AUDIO_MODE=say plays no audio"
+        elif lang.recorded_only:
+            why = "recorded-only and not every prompt is recorded"
+        elif lang.offline_voice:
+            why = f"no <Say> voice and its offline voice is not built: ivr audio build --lang {lang.code}"
+        else:
+            why = "no <Say> voice and not every prompt has playable audio"
         self.unavailable[lang.code] = why
         return False
 

@@ -16,7 +16,7 @@ from ivr.content import DEFAULT_PROMPTS_DIR, load
 from ivr.linguistics import check_identity, check_scripts, script_of
 from ivr.timing import time_to_languages
 
-from .conftest import CONTENT, Twilio, gather, heard, said, text
+from .conftest import CONTENT, SHIPPED_AUDIO, Twilio, gather, heard, said, text
 
 # Heard with a <Say> voice, or (no voice) with the offline voice committed in audio/.
 OFFERED_AS_SHIPPED = [c for c, lang in CONTENT.languages.items() if (lang.say or lang.offline_voice) and not lang.recorded_only]
@@ -97,6 +97,15 @@ def test_a_language_without_any_voice_is_not_offered(app: Flask) -> None:
         if lang.recorded_only or not lang.say:
             assert code not in line.offered
             assert code in line.unavailable
+
+
+def test_a_language_off_says_why_and_what_to_do(app: Flask, app_for: Callable[..., Flask]) -> None:
+    without_audio = app.extensions["ivr"].line.unavailable
+    assert without_audio["uk"] == "no <Say> voice and its offline voice is not built: ivr audio build --lang uk"
+    assert without_audio["ti"] == "recorded-only and not every prompt is recorded"
+    say_only = app_for(IVR_AUDIO_MODE="say", IVR_AUDIO_DIR=str(SHIPPED_AUDIO)).extensions["ivr"].line
+    assert say_only.unavailable["sq"] == "no <Say> voice, and IVR_AUDIO_MODE=say plays no audio"
+    assert "sq" not in say_only.offered
 
 
 def test_as_shipped_every_language_but_the_recorded_only_ones_is_offered(shipped: Flask) -> None:

@@ -38,7 +38,7 @@ class Audio:
     url: str
     engine: str
     duration: float
-    played: bool  # whether callers hear it, or it is only a preview (engine not in IVR_PLAY_ENGINES)
+    played: bool  # whether callers hear it, or it is only a preview (its engine may not play on calls)
 
     @property
     def engine_name(self) -> str:
