@@ -20,7 +20,7 @@ from flask.testing import FlaskClient
 from ivr.content import DEFAULT_PROMPTS_DIR, text_hash
 from ivr.timing import prompt_seconds, time_to_languages
 
-from .conftest import CONTENT, LANGUAGES, NODES, text
+from .conftest import CONTENT, LANGUAGES, NODES, SHIPPED_AUDIO, text
 from .test_content import SEED_NUMBERS
 
 PASSWORD = "correct horse battery staple"
@@ -535,6 +535,16 @@ def test_audio_callers_do_not_hear_is_marked_as_a_preview(app_for: Callable[...,
     body = map_page(app_for(IVR_CONSOLE_PASSWORD=PASSWORD, IVR_AUDIO_DIR=str(audio)), "en")  # espeak not played
     danger = re.search(r"<code>danger</code>.*?</td>", body, re.DOTALL).group(0)
     assert "<audio" in danger and "preview only" in danger and "callers do not hear it" in danger
+
+
+def test_ukrainian_as_shipped_is_mapped_with_the_offline_voice_callers_hear(app_for: Callable[..., Flask]) -> None:
+    # No Twilio voice: the committed eSpeak NG files are what a Ukrainian caller hears.
+    body = map_page(app_for(IVR_CONSOLE_PASSWORD=PASSWORD, IVR_AUDIO_DIR=str(SHIPPED_AUDIO)), "uk")
+    assert "Not offered" not in body
+    for prompt in ("danger", "opt_rosa", "msg_trafficking_law", "keys"):
+        cell = re.search(rf"<code>{prompt}</code>.*?</td>", body, re.DOTALL).group(0)
+        assert re.search(rf'<audio controls preload="none" src="/audio/built/espeak/uk/{prompt}-[0-9a-f]{{16}}\.wav">', cell)
+        assert not re.search(r"flag-(missing-audio|stale-audio|preview-only)", cell)
 
 
 def test_untranslated_prompts_are_flagged(app_for: Callable[..., Flask], tmp_path: Path) -> None:
