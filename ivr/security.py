@@ -1,32 +1,58 @@
-"""Twilio's request signature: every webhook must carry a valid X-Twilio-Signature."""
+"""Twilio's request signature: every webhook must carry a valid X-Twilio-Signature.
+
+The check fails closed: anything odd about the request (a target that is not a plain
+path, a URL the validator cannot parse, any exception at all) counts as unsigned.
+"""
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import quote
 
 from flask import Request
 from twilio.request_validator import RequestValidator
 
+log = logging.getLogger(__name__)
+
+
+class NotAPlainPath(ValueError):
+    """The request target is not an origin-form path (e.g. `http://host/voice`)."""
+
+
+def _target(request: Request) -> str:
+    """The path and query as sent, not as decoded: Twilio signs the encoded form."""
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
+    if raw is None:
+        query = request.query_string.decode("latin-1")
+        path = quote((request.script_root or "") + request.path)
+        return f"{path}?{query}" if query else path
+    if not raw.startswith("/") or raw.startswith("//"):
+        raise NotAPlainPath(raw[:40])
+    return raw
+
 
 def signed_url(request: Request, public_base_url: str | None) -> str:
-    """The URL Twilio signed: the public base when configured, else the request's own URL."""
-    base = public_base_url or request.host_url.rstrip("/")
-    # The URL as sent, not as decoded: Twilio signs the encoded form ("%2f" stays "%2f").
-    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
-    if raw:
-        return base + raw
-    query = request.query_string.decode("latin-1")
-    path = quote((request.script_root or "") + request.path)
-    return f"{base}{path}?{query}" if query else f"{base}{path}"
+    """The URL Twilio signed: the public base when configured, else the request's own host."""
+    base = (public_base_url or request.host_url).rstrip("/")
+    return base + _target(request)
 
 
 def is_signed(request: Request, auth_token: str, public_base_url: str | None) -> bool:
-    """Whether the request carries a valid signature for the URL and POST parameters."""
+    """Whether the request carries a valid signature for the URL and POST parameters.
+
+    Never raises: any failure while checking means "not signed".
+    """
     signature = request.headers.get("X-Twilio-Signature", "")
     if not signature:
         return False
-    params = request.form.to_dict(flat=True) if request.method == "POST" else {}
-    return RequestValidator(auth_token).validate(signed_url(request, public_base_url), params, signature)
+    try:
+        url = signed_url(request, public_base_url)
+        params = request.form.to_dict(flat=True) if request.method == "POST" else {}
+        return bool(RequestValidator(auth_token).validate(url, params, signature))
+    except Exception as error:  # noqa: BLE001 - fail closed, whatever went wrong
+        # The type only: the request's parameters may carry a caller's number.
+        log.warning("signature check failed (%s); refused", type(error).__name__)
+        return False
 
 
 def sign(auth_token: str, url: str, params: dict[str, str]) -> str:

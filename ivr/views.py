@@ -65,11 +65,15 @@ def _lang(code: str) -> str | None:
 @bp.before_request
 def check_signature() -> None:
     """Refuse any request Twilio did not sign (403), unless running unsigned on purpose."""
-    settings = _ivr().settings
-    if not settings.auth_token:
-        return
-    if not is_signed(request, settings.auth_token, settings.public_base_url):
-        log.warning("refused a request without a valid Twilio signature: %s", request.path)
+    try:
+        settings = _ivr().settings
+        if not settings.auth_token:
+            return
+        signed = is_signed(request, settings.auth_token, settings.public_base_url)
+    except Exception:  # noqa: BLE001 - fail closed: fail-toward-help is only for signed requests
+        signed = False
+    if not signed:
+        log.warning("refused a request without a valid Twilio signature")
         abort(403)
 
 

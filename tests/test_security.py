@@ -178,3 +178,54 @@ def test_the_procfile_server_answers_a_signed_call(gunicorn: Callable[..., subpr
         urlopen(unsigned, timeout=5)
     assert refused.value.code == 403
     refused.value.close()
+
+
+# Fail closed -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("target", ["http://evil.example/voice/en/main/key", "https://ivr.example.org/voice", "*", "//voice"])
+def test_a_target_that_is_not_a_plain_path_is_refused_even_if_signed(twilio: Twilio, target: str) -> None:
+    params = {**twilio.call, "Digits": "1"}
+    signature = RequestValidator(TOKEN).compute_signature(BASE + "/voice/en/main/key", params)
+    response = twilio.client.post(
+        "/voice/en/main/key", data=params, headers={"X-Twilio-Signature": signature},
+        environ_overrides={"RAW_URI": target},
+    )
+    assert response.status_code == 403
+
+
+def test_an_exception_inside_the_check_is_a_403_not_help(
+    twilio: Twilio, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def boom(*args: object) -> bool:
+        raise ValueError("Port could not be cast to integer value")
+
+    monkeypatch.setattr(RequestValidator, "validate", boom)
+    response = twilio.post("/voice/en/main/key", Digits="1")
+    assert response.status_code == 403
+    assert b"<Response" not in response.data
+    assert "Traceback" not in caplog.text
+
+
+def test_the_procfile_server_refuses_an_absolute_form_target(gunicorn: Callable[..., subprocess.Popen]) -> None:
+    """The review's repro: a port in the checked URL made the validator raise and the line answer 200."""
+    port = free_port()
+    process = gunicorn(port, TWILIO_AUTH_TOKEN=TOKEN)  # no PUBLIC_BASE_URL: the Host's port is checked
+    request = (
+        f"POST http://evil.example/voice/en/main/key HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        "X-Twilio-Signature: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    ).encode()
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+                s.sendall(request)
+                answer = b""
+                while chunk := s.recv(4096):
+                    answer += chunk
+            break
+        except ConnectionRefusedError:
+            assert process.poll() is None and time.monotonic() < deadline
+            time.sleep(0.2)
+    assert answer.startswith(b"HTTP/1.1 403"), answer[:200]
+    assert b"<Response" not in answer
