@@ -15,6 +15,7 @@ from ivr.cli import main
 from ivr.content import DEFAULT_PROMPTS_DIR, load
 from ivr.linguistics import check_identity, check_scripts, script_of
 from ivr.timing import time_to_languages
+from ivr.voices import say_pairs
 
 from .conftest import CONTENT, SHIPPED_AUDIO, Twilio, gather, heard, said, text
 
@@ -250,9 +251,7 @@ def test_going_back_to_the_language_menu_keeps_the_callers_order(twilio: Twilio)
 
 
 def twilio_voices() -> set[tuple[str, str]]:
-    path = Path(__file__).parent / "data" / "twilio-voices.tsv"
-    rows = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()[2:] if line.strip()]
-    return {(language, voice) for language, _type, _gender, voice in rows}
+    return set(say_pairs())  # ivr/data/twilio-voices.tsv, shipped with the package for `ivr smoke`
 
 
 @pytest.mark.parametrize("code", sorted(CONTENT.languages))
