@@ -156,7 +156,10 @@ def _show(turn) -> None:  # noqa: ANN001 - a simulator Turn
 
 
 from .audio.cli import audio  # noqa: E402
+from .smoke import command as smoke  # noqa: E402
+
 main.add_command(audio)
+main.add_command(smoke)
 
 
 @main.group()
