@@ -4,7 +4,9 @@ For each prompt the engines of the chain are considered in order (default: recor
 espeak). A prompt is left alone when an engine of the chain already has a file made from
 its current text by this pipeline, except that a new or changed recording always wins.
 Otherwise the engines are tried in order until one succeeds; one prompt's failure never
-stops the others.
+stops the others. A prompt that no engine can make on this machine (gTTS unreachable and
+no eSpeak NG voice for its language, say) is "unbuilt": not a failure, since nothing broke
+and the line says it with <Say> or leaves the language off, but reported by language.
 
 Nothing is lost on the way: files are written atomically under content-addressed names,
 the manifest is replaced only after the new files exist, and files that are no longer
@@ -33,7 +35,7 @@ from .spec import PIPELINE_VERSION, TELEPHONE_FORMAT
 from .store import Store, built_name
 from .types import Audio
 
-Status = Literal["built", "kept", "failed", "missing"]
+Status = Literal["built", "kept", "failed", "missing", "unbuilt"]
 Processor = Callable[[Audio], Processed]
 
 
@@ -59,7 +61,7 @@ class Outcome:
     status: Status
     entry: AudioFile | None = None
     failures: list[Failure] = field(default_factory=list)
-    reason: str = ""  # for missing prompts: why no source has anything
+    reason: str = ""  # for missing and unbuilt prompts: why no source has anything, or none can run here
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,7 @@ class Job:
     prompt: str
     text: str
     candidates: tuple[Candidate, ...]
+    passed_over: tuple[NotHere, ...] = ()  # engines of the chain that have nothing for this prompt
 
 
 @dataclass
@@ -113,8 +116,13 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        """True when nothing failed (missing recordings of recorded-only languages are not failures)."""
+        """True when nothing failed (missing recordings and prompts no engine here can make are not failures)."""
         return not self.failures and self.error is None
+
+    @property
+    def complete(self) -> bool:
+        """True when nothing failed and every prompt an engine could make was made (`--strict`)."""
+        return self.ok and not self.count("unbuilt")
 
     def count(self, status: Status) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -131,11 +139,27 @@ class Report:
 
     def missing(self) -> dict[str, list[Outcome]]:
         """Prompts no source has anything for, by language."""
+        return self._by_language("missing")
+
+    def unbuilt(self) -> dict[str, list[Outcome]]:
+        """Prompts no engine could make on this machine, by language."""
+        return self._by_language("unbuilt")
+
+    def _by_language(self, status: Status) -> dict[str, list[Outcome]]:
         found: dict[str, list[Outcome]] = {}
         for o in self.outcomes:
-            if o.status == "missing":
+            if o.status == status:
                 found.setdefault(o.lang, []).append(o)
         return found
+
+
+def _why_not(reasons: Sequence[NotHere]) -> str:
+    """Why no engine made a prompt here: the engines that cannot run, then those with no voice for it.
+
+    A missing recording is left out: most prompts have none, and that is not why.
+    """
+    ordered = sorted(reasons, key=lambda r: r.kind != "unavailable")
+    return "; ".join(dict.fromkeys(f"{r.engine}: {r.reason}" for r in ordered if r.engine != "recorded"))
 
 
 def file_digest(lang: str, prompt: str, engine: str, fingerprint: str, words: str) -> str:
@@ -207,10 +231,8 @@ class Builder:
             if current:
                 work.current.setdefault((lang.code, prompt), []).append(current)
         if not candidates:
-            unavailable = [r for r in reasons if r.kind == "unavailable"]
-            if unavailable:  # an engine would speak it, but cannot run here
-                failures = [Failure(lang.code, prompt, r.engine, r.reason) for r in unavailable]
-                work.settled.append(Outcome(lang.code, prompt, "failed", failures=failures))
+            if any(r.kind == "unavailable" for r in reasons):  # an engine would speak it, but cannot run here
+                work.settled.append(Outcome(lang.code, prompt, "unbuilt", reason=_why_not(reasons)))
             else:
                 why = "; ".join(r.reason for r in reasons) or "no engine in the chain"
                 work.settled.append(Outcome(lang.code, prompt, "missing", reason=why))
@@ -222,7 +244,7 @@ class Builder:
         if done and not recording_due and not self.force:
             work.settled.append(Outcome(lang.code, prompt, "kept", entry=done.current))
         else:
-            work.jobs.append(Job(lang.code, prompt, text, tuple(candidates)))
+            work.jobs.append(Job(lang.code, prompt, text, tuple(candidates), tuple(reasons)))
 
     def _current(
         self, entry: AudioFile | None, name: str, lang: str, prompt: str, plan: Plan, words: str
@@ -306,11 +328,12 @@ class Builder:
                 peak=m.peak, source=plan.fingerprint, pipeline=PIPELINE_VERSION,
             )  # fmt: skip
             return Outcome(job.lang, job.prompt, "built", entry=entry, failures=failures)
-        if not failures:  # every engine was unavailable
-            failures = [
-                Failure(job.lang, job.prompt, c.plan.engine, work.unavailable.get(c.plan.engine, "unavailable"))
+        if not failures:  # every engine that has something for it cannot run here
+            unavailable = [
+                NotHere(c.plan.engine, work.unavailable.get(c.plan.engine, "unavailable"), "unavailable")
                 for c in job.candidates
             ]
+            return Outcome(job.lang, job.prompt, "unbuilt", reason=_why_not([*unavailable, *job.passed_over]))
         return Outcome(job.lang, job.prompt, "failed", failures=failures)
 
     def _pin(self, plan: Plan) -> None:

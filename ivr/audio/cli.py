@@ -63,8 +63,17 @@ def _setup(langs: Sequence[str]) -> tuple[Settings, Content, tuple[str, ...]]:
     show_default="CPU count, at most 8",
     help="Prompts built at once.",
 )
-def build(langs: tuple[str, ...], engines: tuple[str, ...], force: bool, jobs: int) -> None:
-    """Make a telephone-ready file for every prompt: 8 kHz mono μ-law WAV at one loudness."""
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Fail (exit 1) if any prompt could not be built here, e.g. gTTS unreachable: for a build machine that must be online.",
+)
+def build(langs: tuple[str, ...], engines: tuple[str, ...], force: bool, jobs: int, strict: bool) -> None:
+    """Make a telephone-ready file for every prompt: 8 kHz mono μ-law WAV at one loudness.
+
+    Exits 1 when something that should have worked failed (a corrupt recording, a full disk).
+    A language no engine can build on this machine is reported in one line, not as failures.
+    """
     from .build import Builder
     from .sources import default_sources
     from .store import Store
@@ -92,12 +101,23 @@ def build(langs: tuple[str, ...], engines: tuple[str, ...], force: bool, jobs: i
     except KeyboardInterrupt:
         click.secho("interrupted: the previous manifest and its files are untouched", fg="yellow", err=True)
         sys.exit(130)
-    _summary(report)
+    _summary(report, content)
     if not report.ok:
+        sys.exit(1)
+    if strict and not report.complete:
+        click.secho(f"--strict: {report.count('unbuilt')} prompt(s) not built on this machine", fg="red", err=True)
         sys.exit(1)
 
 
-def _summary(report: Report) -> None:
+def _meanwhile(content: Content, code: str) -> str:
+    """What a caller hears for prompts that have no audio: the line's rule, in words."""
+    lang = content.languages[code]
+    if lang.say and not lang.recorded_only:
+        return f"callers hear <Say> ({lang.say.voice}) for them meanwhile"
+    return "the language stays off the line until they are built"
+
+
+def _summary(report: Report, content: Content) -> None:
     """The table per language and engine, then what went wrong, by name."""
     rows = report.table()
     if rows:
@@ -112,12 +132,20 @@ def _summary(report: Report) -> None:
         )
     for engine, why in report.unavailable.items():
         click.secho(f"{engine} unavailable here: {why}", fg="yellow")
+    for lang, outcomes in report.unbuilt().items():
+        reasons = "; ".join(dict.fromkeys(o.reason for o in outcomes))
+        click.secho(
+            f"{lang} ({content.languages[lang].english_name}): {len(outcomes)} prompts not built on this machine "
+            f"({reasons}); {_meanwhile(content, lang)}; build online: ivr audio build --lang {lang}",
+            fg="yellow",
+        )
     for note in report.notes:
         click.secho(f"note: {note}", fg="yellow")
     if report.removed:
         click.echo(f"removed {len(report.removed)} files no longer needed")
     click.echo(
-        f"built {report.count('built')}, kept {report.count('kept')}, failed {report.count('failed')} "
+        f"built {report.count('built')}, kept {report.count('kept')}, failed {report.count('failed')}, "
+        f"not built here {report.count('unbuilt')} "
         f"in {report.seconds:.1f} s; manifest {'updated' if report.manifest_written else 'unchanged'}"
     )
     if report.error:
