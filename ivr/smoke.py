@@ -281,7 +281,8 @@ class Walker:
                     self._enqueue(Step(action, method, (("Digits", ""),), "silence", step.leg), step)
             elif verb.tag == "Redirect" and (verb.text or "").strip():
                 target = urljoin(step.url, (verb.text or "").strip())
-                self._enqueue(Step(target, verb.get("method", "POST").upper(), (), "silence", step.leg), step)
+                why = "silence" if root.find("Gather") is not None else "redirect"  # after a <Gather>: on silence
+                self._enqueue(Step(target, verb.get("method", "POST").upper(), (), why, step.leg), step)
             elif verb.tag == "Dial":
                 self._follow_dial(step, verb)
 
