@@ -39,7 +39,7 @@ def export(content: Content, code: str, fmt: str, prompts_dir: Path) -> str:
     context = notes(prompts_dir)
     rows = [
         (p, _note(context, p), source.text(p), english.text(p) if english else "", lang.prompts.get(p, ""))
-        for p in content.required_prompts()
+        for p in content.required_prompts(code)
     ]
     if fmt == "csv":
         out = io.StringIO()
@@ -124,7 +124,7 @@ def import_file(content: Content, path: Path, prompts_dir: Path, code: str | Non
     if problems:
         raise TranslationFileError(problems)
     lang = content.languages[code]
-    required = content.required_prompts()
+    required = content.required_prompts(code)
     texts = {p: t.strip() for p, t in texts.items()}
     updated = replace(lang, status=status or lang.status, prompts=MappingProxyType(texts))
     trial = replace(content, languages=MappingProxyType({**content.languages, code: updated}))
