@@ -31,6 +31,11 @@ def notes(prompts_dir: Path) -> dict[str, str]:
     return tomllib.loads(path.read_text(encoding="utf-8")).get("notes", {}) if path.exists() else {}
 
 
+def _source_text(source: Language, prompt_id: str, context: dict[str, str]) -> str:
+    """The Norwegian to translate; a prompt Norwegian callers never hear (handoff_interpreter) has its note."""
+    return source.prompts.get(prompt_id) or f"[{_note(context, prompt_id) or prompt_id}]"
+
+
 def export(content: Content, code: str, fmt: str, prompts_dir: Path) -> str:
     """A file a translator fills in: source, English, a note and the current text per prompt."""
     if code not in content.languages:
@@ -40,7 +45,8 @@ def export(content: Content, code: str, fmt: str, prompts_dir: Path) -> str:
     lang, source, english = content.languages[code], content.source, content.languages.get("en")
     context = notes(prompts_dir)
     rows = [
-        (p, _note(context, p), source.text(p), english.text(p) if english else "", lang.prompts.get(p, ""))
+        (p, _note(context, p), _source_text(source, p, context), english.prompts.get(p, "") if english else "",
+         lang.prompts.get(p, ""))
         for p in content.required_prompts(code)
     ]
     if fmt == "sheet":

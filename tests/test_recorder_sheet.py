@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from click.testing import CliRunner
@@ -32,11 +33,14 @@ def test_ivr_i18n_export_sheet_for_dari_isolates_every_number(runner: CliRunner)
     assert result.exit_code == 0, result.output
     fa = CONTENT.languages["fa"]
     assert f"{LRI}22 33 11 60{PDI}" in result.output
-    assert "22 33 11 60" not in result.output.replace(f"{LRI}22 33 11 60{PDI}", "")
     prompts = CONTENT.required_prompts("fa")
     assert result.output.startswith(f"Dari (fa): {len(prompts)} prompts to record")
+    lines = result.output.split("\n")
     for n, pid in enumerate(prompts, 1):
-        assert f"\n{n}. {pid}\n{for_reading(fa.text(pid), 'Arabic')}\n" in result.output
+        script = lines[lines.index(f"{n}. {pid}") + 1]
+        assert script == for_reading(fa.text(pid), "Arabic")
+        outside = re.sub(f"{LRI}[^{PDI}]*{PDI}", "", script)
+        assert not re.search(r"\d", outside), (pid, script)  # every digit is inside an isolate
 
 
 def test_a_latin_sheet_is_the_text_as_written(runner: CliRunner) -> None:
