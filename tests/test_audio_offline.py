@@ -22,15 +22,30 @@ from .audio_fixtures import (  # noqa: F401 - fixtures
 
 # Like Tagalog: a Twilio <Say> voice and a gTTS voice, but no eSpeak NG voice.
 TAGALOG = (
-    'name = "Tagalog"\nenglish_name = "Tagalog"\nstatus = "machine-draft"\nscript = "Latin"\n'
-    'say = { language = "fil-PH", voice = "Google.fil-PH-Wavenet-A" }\ngtts = "tl"\n'
+    'name = "Tagalog"\nenglish_name = "Tagalog"\nnorwegian_name = "tagalog"\ninterpreter_word = "Tagalog"\n'
+    'status = "machine-draft"\nscript = "Latin"\nsay = { language = "fil-PH", voice = "Google.fil-PH-Wavenet-A" }\n'
+    'gtts = "tl"\n'
 )
 # Only gTTS can speak it, and there is no <Say> voice: without audio, the line leaves it off.
-GTTS_ONLY = 'name = "Gtts"\nenglish_name = "Gtts-only"\nstatus = "machine-draft"\nscript = "Latin"\ngtts = "en"\n'
+GTTS_ONLY = (
+    'name = "Gtts"\nenglish_name = "Gtts-only"\nnorwegian_name = "gtts"\ninterpreter_word = "Gtts"\n'
+    'status = "machine-draft"\nscript = "Latin"\ngtts = "en"\n'
+)
+
+
+def added_texts(word: str) -> dict[str, str]:
+    """The English texts for a caller's language: no operator prompts (whisper…), and the word
+    the caller says to ROSA, who speaks only Norwegian and English."""
+    callers = {k: v for k, v in TEXTS["en"].items() if not k.startswith("whisper")}
+    return {**callers, "handoff_interpreter": f"When someone answers, say: {word}."}
+
+
+ADDED_COUNT = len(added_texts("Tagalog"))
 
 
 def add_language(prompts: Path, code: str, header: str) -> None:
-    body = "\n".join(f'{k} = "{v}"' for k, v in TEXTS["en"].items())
+    texts = added_texts(header.split('interpreter_word = "')[1].split('"')[0])
+    body = "\n".join(f'{k} = "{v}"' for k, v in texts.items())
     (prompts / f"{code}.toml").write_text(f"[language]\n{header}\n[prompts]\n{body}\n", encoding="utf-8")
 
 
@@ -45,11 +60,11 @@ def test_a_language_no_engine_can_build_is_one_line_and_the_build_succeeds(tmp_p
     result = cli("audio", "build", prompts=prompts, audio=tmp_path / "audio")
     assert result.exit_code == 0, result.output
     (line,) = lines_naming(result.output, "tl")
-    assert line.startswith(f"tl (Tagalog): {PROMPT_COUNT} prompts not built on this machine (gtts: gTTS unreachable: ")
+    assert line.startswith(f"tl (Tagalog): {ADDED_COUNT} prompts not built on this machine (gtts: gTTS unreachable: ")
     assert "; espeak: tl has no eSpeak NG voice)" in line
     assert line.endswith("; callers hear <Say> (Google.fil-PH-Wavenet-A) for them meanwhile; build online: ivr audio build --lang tl")
     assert "failure" not in result.output
-    assert f"built {2 * PROMPT_COUNT}, kept 0, failed 0, not built here {PROMPT_COUNT}" in result.output  # nb, en by eSpeak NG
+    assert f"built {2 * PROMPT_COUNT}, kept 0, failed 0, not built here {ADDED_COUNT}" in result.output  # nb, en by eSpeak NG
 
 
 def test_a_language_without_say_is_said_to_stay_off(tmp_path: Path) -> None:
@@ -67,7 +82,7 @@ def test_strict_makes_an_unbuilt_prompt_an_error(tmp_path: Path) -> None:
     add_language(prompts, "tl", TAGALOG)
     result = cli("audio", "build", "--strict", prompts=prompts, audio=tmp_path / "audio")
     assert result.exit_code == 1
-    assert f"--strict: {PROMPT_COUNT} prompt(s) not built on this machine" in result.output
+    assert f"--strict: {ADDED_COUNT} prompt(s) not built on this machine" in result.output
     # Without --strict the same folder builds clean: nothing else was wrong.
     assert cli("audio", "build", prompts=prompts, audio=tmp_path / "audio").exit_code == 0
 
@@ -100,4 +115,4 @@ def test_the_report_counts_unbuilt_prompts_apart_from_failures(tmp_path: Path) -
     audio = tmp_path / "audio"
     report = Builder(load(prompts), Store(audio), default_sources(audio, ("recorded", "gtts", "espeak"))).build(["tl"])
     assert report.ok and not report.complete and not report.failures
-    assert [len(v) for v in report.unbuilt().values()] == [PROMPT_COUNT]
+    assert [len(v) for v in report.unbuilt().values()] == [ADDED_COUNT]
