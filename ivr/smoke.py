@@ -238,6 +238,9 @@ class Walker:
                 self.report.walked.add(language)
             self._check(step, root)
             self._follow(step, root)
+        for code in sorted(self.languages - self.report.walked - self.report.skipped):
+            if self.report.states:
+                self.report.problems.add("a language asked for with --lang was never reached (not offered?)", code)
         self.report.seconds = self.clock() - started
         return self.report
 

@@ -425,6 +425,13 @@ def test_a_menu_with_counters_is_pressed_through_once_then_only_the_key_again(fa
     assert report.requests == 1 + 12 + 1 + 3  # the call, every key, the silence, then key 2 at e=1, 2 and 3
 
 
+def test_a_language_that_is_never_reached_is_named(fake: Callable[[dict[str, Page]], str]) -> None:
+    base = fake({"/voice": Page(menu(SAY, action="/voice/languages/key")), "/voice/languages/key|1": Page(menu(SAY, "/voice/nb/main/key"))})
+    assert walk(base, languages=("nb", "ro"), known_languages=("nb", "ro", "en")) == [
+        "a language asked for with --lang was never reached (not offered?): ro"
+    ]
+
+
 def test_the_command_needs_a_token_and_an_http_url() -> None:
     result = CliRunner().invoke(main, ["smoke", "https://line.example.no"], env={"TWILIO_AUTH_TOKEN": ""})
     assert result.exit_code == 2 and "no auth token: set TWILIO_AUTH_TOKEN" in result.output
