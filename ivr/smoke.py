@@ -263,21 +263,7 @@ class Walker:
             if verb.tag == "Gather":
                 action = urljoin(step.url, verb.get("action") or step.url)
                 method = verb.get("method", "POST").upper()
-                if action in self._actions:
-                    continue
-                self._actions.add(action)
-                path = urlsplit(action).path
-                self.report.menus.add(path)
-                speech = _speech(verb)
-                pressed = self._menus.setdefault(path, [])
-                if not any(said and speech[-len(said) :] == said for said in pressed):
-                    pressed.append(speech)
-                    keys: tuple[str, ...] = KEYS
-                else:
-                    # A menu already pressed through, at another URL and perhaps after a notice
-                    # ("wrong key"): its query counts what happened so far. Press again only the
-                    # key that led here, to hear what the next one brings.
-                    keys = (step.digits,) if step.digits else ()
+                keys = self._keys_to_press(step, verb, action)
                 for key in keys:
                     self._enqueue(Step(action, method, (("Digits", key),), f"key {key}", step.leg), step)
                 if verb.get("actionOnEmptyResult") == "true":
@@ -288,6 +274,29 @@ class Walker:
                 self._enqueue(Step(target, verb.get("method", "POST").upper(), (), why, step.leg), step)
             elif verb.tag == "Dial":
                 self._follow_dial(step, verb)
+
+    def _keys_to_press(self, step: Step, gather: ET.Element, action: str) -> tuple[str, ...]:
+        """Every key at a menu's first URL; at the same menu's other URLs (their query counts
+        wrong keys or silences so far), only what brings something new.
+
+        Another page of a menu, reached by a key, says other options: every key again. The same
+        menu after a notice ("wrong key") says the same after it: only the key that led here,
+        to hear what the next one brings. A menu reached by silence at another URL: none (a key
+        may still bring the walk to that URL, and then it counts as reached by that key).
+        """
+        if action in self._actions:
+            return ()
+        path = urlsplit(action).path
+        self.report.menus.add(path)
+        speech = _speech(gather)
+        pressed = self._menus.setdefault(path, [])
+        if pressed and not step.digits:
+            return ()
+        self._actions.add(action)
+        if any(said and speech[-len(said) :] == said for said in pressed):
+            return (step.digits,) if step.digits else ()
+        pressed.append(speech)
+        return KEYS
 
     def _follow_dial(self, step: Step, dial: ET.Element) -> None:
         action = dial.get("action")

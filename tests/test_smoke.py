@@ -8,7 +8,10 @@ walker's own rules are pinned against a fake line: a real HTTP server answering 
 from __future__ import annotations
 
 import http.client
+import os
+import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -27,7 +30,6 @@ from ivr.smoke import FAKE_CALLER, Walker
 
 from .audio_fixtures import built_small, small  # noqa: F401 - fixtures (not no_network: these tests use sockets)
 from .conftest import CONTENT, SHIPPED_AUDIO, TOKEN
-from .test_security import free_port, procfile_command, server_env
 
 ROOT = Path(__file__).resolve().parent.parent
 HELPLINE = "+4721000000"
@@ -35,6 +37,26 @@ CODES = tuple(CONTENT.languages)
 
 
 # Servers ------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def web_command() -> list[str]:
+    """The Procfile's `web:` line, bound to 127.0.0.1 instead of 0.0.0.0."""
+    line = next(raw for raw in (ROOT / "Procfile").read_text(encoding="utf-8").splitlines() if raw.startswith("web: "))
+    assert "0.0.0.0:$PORT" in line
+    return ["sh", "-c", "exec " + line.removeprefix("web: ").replace("0.0.0.0:$PORT", "127.0.0.1:$PORT")]
+
+
+def server_env(port: int, **settings: str) -> dict[str, str]:
+    """This environment without the developer's line settings, plus `settings`, PORT and one worker."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("IVR_", "TWILIO_", "PUBLIC_BASE_URL"))}
+    bindir = str(Path(sys.executable).parent)
+    return {**env, "PATH": f"{bindir}:{env.get('PATH', '')}", "PORT": str(port), "WEB_CONCURRENCY": "1", **settings}
 
 
 def wait_for(port: int, deadline: float = 60) -> None:
@@ -68,7 +90,7 @@ def line(tmp_path: Path) -> Iterator[Callable[..., int]]:
             **env,
         }
         process = subprocess.Popen(
-            procfile_command(port), cwd=ROOT, env=server_env(port, **settings),
+            web_command(), cwd=ROOT, env=server_env(port, **settings),
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         started.append(process)
@@ -423,6 +445,21 @@ def test_a_menu_with_counters_is_pressed_through_once_then_only_the_key_again(fa
     assert heard.count("/voice/key?e=1 (key 2)") == 1 and "/voice/key?e=1 (key 3)" not in heard
     assert "/voice/key?e=3 (key 2)" in heard  # and then e=3 again: visited, so the walk ends
     assert report.requests == 1 + 12 + 1 + 3  # the call, every key, the silence, then key 2 at e=1, 2 and 3
+
+
+def test_another_page_is_pressed_through_and_a_menu_after_silence_is_not(fake: Callable[[dict[str, Page]], str]) -> None:
+    page2 = '<Say voice="Polly.Amy-Neural" language="en-GB">Page two</Say>'
+    short = '<Say voice="Polly.Amy-Neural" language="en-GB">No choice heard</Say>'
+    pages = {
+        "/voice": Page(menu(SAY, action="/voice/key", after='<Redirect method="POST">/voice/quiet</Redirect>')),
+        "/voice/quiet": Page(menu(short, action="/voice/key?s=1")),  # said instead of the menu
+        "/voice/key|9": Page(menu(page2, action="/voice/key?p=2")),
+    }
+    report = Walker(fake(pages), TOKEN, helpline=HELPLINE).run()
+    heard = [w for _, w in report.times]
+    assert all(f"/voice/key?p=2 (key {k})" in heard for k in "1234567890*#")
+    assert not any(w.startswith("/voice/key?s=1") for w in heard)
+    assert report.ok, report.problems.lines()
 
 
 def test_a_language_that_is_never_reached_is_named(fake: Callable[[dict[str, Page]], str]) -> None:
