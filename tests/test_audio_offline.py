@@ -87,14 +87,14 @@ def test_strict_makes_an_unbuilt_prompt_an_error(tmp_path: Path) -> None:
     assert cli("audio", "build", prompts=prompts, audio=tmp_path / "audio").exit_code == 0
 
 
-def test_strict_passes_when_everything_was_built(small: tuple[Path, Path]) -> None:  # noqa: F811
+def test_strict_passes_when_everything_was_built(small: tuple[Path, Path]) -> None:
     prompts, audio = small
     result = cli("audio", "build", "--strict", "--engine", "espeak", prompts=prompts, audio=audio)
     assert result.exit_code == 0, result.output
     assert "not built here 0" in result.output
 
 
-def test_offline_a_corrupt_recording_still_fails(small: tuple[Path, Path]) -> None:  # noqa: F811
+def test_offline_a_corrupt_recording_still_fails(small: tuple[Path, Path]) -> None:
     prompts, audio = small
     add_language(prompts, "tl", TAGALOG)
     (audio / "recorded" / "nb").mkdir(parents=True)

@@ -149,10 +149,10 @@ def proxy() -> Iterator[Callable[[], Proxy]]:
         front = Proxy(upstream=0)
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            def do_POST(self) -> None:
                 front.handle(self)
 
-            do_GET = do_POST  # noqa: N815
+            do_GET = do_POST
 
             def log_message(self, *args: object) -> None:
                 pass
@@ -177,7 +177,7 @@ def smoke(port: int, *args: str, token: str = TOKEN) -> Result:
 
 
 @pytest.fixture
-def small_line(small: tuple[Path, Path], line: Callable[..., int]) -> Callable[..., int]:  # noqa: F811
+def small_line(small: tuple[Path, Path], line: Callable[..., int]) -> Callable[..., int]:
     """The small prompts (nb, en) with their offline audio played, under gunicorn."""
     prompts, audio = small
 
@@ -236,7 +236,7 @@ def test_a_wrong_token_fails_with_the_signature_named(small_line: Callable[..., 
     assert "/voice (the call)" in result.output
 
 
-def test_a_missing_audio_file_fails_as_broken_audio(small: tuple[Path, Path], small_line: Callable[..., int]) -> None:  # noqa: F811
+def test_a_missing_audio_file_fails_as_broken_audio(small: tuple[Path, Path], small_line: Callable[..., int]) -> None:
     port = small_line()
     gone = next(f for f in Catalog.load(small[1]).files() if f.lang == "en" and f.prompt == "msg_info")
     (small[1] / gone.file).unlink()  # the manifest still lists it: the line plays it, and it is a 404
@@ -288,7 +288,7 @@ def fake() -> Iterator[Callable[[dict[str, Page]], str]]:
 
     def make(pages: dict[str, Page]) -> str:
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            def do_POST(self) -> None:
                 base = f"http://127.0.0.1:{self.server.server_address[1]}"
                 length = int(self.headers.get("Content-Length") or 0)
                 params = dict(parse_qsl(self.rfile.read(length).decode(), keep_blank_values=True))
@@ -297,7 +297,7 @@ def fake() -> Iterator[Callable[[dict[str, Page]], str]]:
                 page = pages.get(key) or pages.get(self.path) or Page(GOODBYE)
                 self.answer(page if signed else Page("refused", "text/plain", 403))
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 self.answer(pages.get(self.path) or Page(b"", "text/plain", 404))
 
             def answer(self, page: Page) -> None:
