@@ -47,6 +47,9 @@ FAKE_CALLER = "+447700900123"
 FAKE_HELPLINE = "+447700900100"  # To, when the helpline's own number is not given
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 USER_AGENT = "ivr-smoke (TwilioProxy-like; the line's own smoke test)"
+# On every webhook request, so the line can leave a smoke run out of its counts (Twilio never sends it;
+# only requests signed with the auth token get past the signature check anyway).
+SMOKE_HEADER = ("X-Ivr-Smoke", "1")
 DEFAULT_MAX_REQUESTS = 20_000
 DEFAULT_MAX_SECONDS = 1_800.0
 
@@ -358,10 +361,13 @@ class Walker:
         url = step.url
         if step.method == "GET":
             url += ("&" if urlsplit(url).query else "?") + urlencode(sorted(params.items()))
-            signature = self.validator.compute_signature(url, {})
-            return self._fetch("GET", url, None, {"X-Twilio-Signature": signature}, MAX_TWIML)
-        signature = self.validator.compute_signature(url, params)
-        headers = {"X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded"}
+            headers = {"X-Twilio-Signature": self.validator.compute_signature(url, {}), SMOKE_HEADER[0]: SMOKE_HEADER[1]}
+            return self._fetch("GET", url, None, headers, MAX_TWIML)
+        headers = {
+            "X-Twilio-Signature": self.validator.compute_signature(url, params),
+            "Content-Type": "application/x-www-form-urlencoded",
+            SMOKE_HEADER[0]: SMOKE_HEADER[1],
+        }
         return self._fetch("POST", url, urlencode(params).encode(), headers, MAX_TWIML)
 
     # Checks ------------------------------------------------------------------------------------

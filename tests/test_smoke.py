@@ -293,6 +293,7 @@ def fake() -> Iterator[Callable[[dict[str, Page]], str]]:
                 length = int(self.headers.get("Content-Length") or 0)
                 params = dict(parse_qsl(self.rfile.read(length).decode(), keep_blank_values=True))
                 signed = RequestValidator(TOKEN).validate(base + self.path, params, self.headers.get("X-Twilio-Signature", ""))
+                signed = signed and self.headers.get("X-Ivr-Smoke") == "1"  # so the line can leave it out of its counts
                 key = self.path + "|" + params.get("Digits", params.get("DialCallStatus", ""))
                 page = pages.get(key) or pages.get(self.path) or Page(GOODBYE)
                 self.answer(page if signed else Page("refused", "text/plain", 403))
