@@ -139,8 +139,9 @@ class Report:
         ranked = sorted(t for t, _ in self.times)
         return ranked[max(0, math.ceil(q * len(ranked)) - 1)] if ranked else 0.0
 
-    def slowest(self) -> tuple[float, str]:
-        return max(self.times, default=(0.0, "-"))
+    def slowest(self, n: int = 1) -> list[tuple[float, str]]:
+        """The n slowest answers, slowest first."""
+        return sorted(self.times, reverse=True)[:n] or [(0.0, "-")]
 
 
 class _NoRedirects(HTTPRedirectHandler):
@@ -497,7 +498,7 @@ class Walker:
 
 def summary(report: Report) -> list[str]:
     """The report as lines for a terminal (problems separately, see Report.problems)."""
-    slowest, where = report.slowest()
+    (slowest, where), *_ = report.slowest()
     lines = [
         (
             f"{report.states} states answered ({len(report.menus)} menus) in {report.requests} requests, "
@@ -507,6 +508,7 @@ def summary(report: Report) -> list[str]:
             f"answer times: p50 {report.percentile(0.5) * 1000:.0f} ms, p95 {report.percentile(0.95) * 1000:.0f} ms, "
             f"max {slowest * 1000:.0f} ms ({where})"
         ),
+        "slowest: " + "; ".join(f"{w} {t * 1000:.0f} ms" for t, w in report.slowest(3)),
     ]
     if report.walked:
         lines.append(f"languages walked: {', '.join(sorted(report.walked))}")

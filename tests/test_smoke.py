@@ -198,6 +198,8 @@ def test_a_clean_line_passes_and_reports_states_times_audio_and_voices(small_lin
     states = int(result.output.split(" states answered")[0].split()[-1])
     assert states > 50
     assert "answer times: p50 " in result.output and ", p95 " in result.output and ", max " in result.output
+    slowest = next(line for line in result.output.splitlines() if line.startswith("slowest: "))
+    assert len(slowest.split("; ")) == 3 and all(part.endswith(" ms") for part in slowest.split("; "))
     assert "languages walked: en, nb" in result.output
     played = int(result.output.split("<Play>: ")[1].split()[0])
     assert played >= 30 and f"<Play>: {played} audio files, each fetched once (audio/wav)" in result.output
