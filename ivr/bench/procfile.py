@@ -49,7 +49,7 @@ def start(port: int, settings: Mapping[str, str], root: Path = ROOT) -> subproce
 
     Its output goes to a temporary file, not a pipe: under load a full pipe would stall the server.
     """
-    log = tempfile.TemporaryFile(mode="w+", encoding="utf-8", prefix="ivr-server-")
+    log = tempfile.TemporaryFile(mode="w+", encoding="utf-8", prefix="ivr-server-")  # noqa: SIM115 - closed by stop()
     process = subprocess.Popen(
         web_command(root), cwd=root, env=server_env(port, settings), start_new_session=True,
         stdout=log, stderr=subprocess.STDOUT, text=True,
