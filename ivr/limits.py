@@ -9,9 +9,9 @@ pages decide what they accept (behind its password).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
-from werkzeug.wsgi import LimitedStream
+from werkzeug.exceptions import RequestEntityTooLarge
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -40,9 +40,9 @@ class BodyLimit:
             if not declared.isascii() or not declared.isdigit() or int(declared) > self.limit:
                 return too_large(start_response, self.limit)
         elif environ.get("wsgi.input_terminated"):
-            # A chunked body has no declared length: read at most `limit`, then werkzeug raises
+            # A chunked body declares no length: reading more than `limit` of it raises
             # RequestEntityTooLarge (the signature check turns that into a 403, read no further).
-            environ["wsgi.input"] = LimitedStream(environ["wsgi.input"], self.limit, is_max=True)
+            environ["wsgi.input"] = Capped(environ["wsgi.input"], self.limit)
         return self.app(environ, start_response)
 
 
@@ -53,3 +53,34 @@ def too_large(start_response: StartResponse, limit: int) -> list[bytes]:
         ("Cache-Control", "no-store"),
     ])
     return [body]
+
+
+class Capped:
+    """A WSGI input stream that raises RequestEntityTooLarge once more than `limit` bytes come."""
+
+    def __init__(self, stream: IO[bytes], limit: int) -> None:
+        self.stream = stream
+        self.left = limit
+
+    def _take(self, data: bytes) -> bytes:
+        self.left -= len(data)
+        if self.left < 0:
+            raise RequestEntityTooLarge()
+        return data
+
+    def read(self, size: int | None = -1) -> bytes:
+        want = self.left + 1 if size is None or size < 0 else min(size, self.left + 1)
+        return self._take(self.stream.read(want))
+
+    def readline(self, size: int | None = -1) -> bytes:
+        want = self.left + 1 if size is None or size < 0 else min(size, self.left + 1)
+        return self._take(self.stream.readline(want))
+
+    def __iter__(self) -> Capped:
+        return self
+
+    def __next__(self) -> bytes:
+        line = self.readline()
+        if not line:
+            raise StopIteration
+        return line

@@ -130,6 +130,21 @@ class Hostile:
         """A connection that never sends a byte."""
         self._connect(port)
 
+    def still_open(self) -> int:
+        """How many of the connections the server has neither answered nor closed yet."""
+        count = 0
+        for s in self.sockets:
+            s.setblocking(False)
+            try:
+                s.recv(1, socket.MSG_PEEK)  # data (an answer) or b"" (closed): not held
+            except BlockingIOError:
+                count += 1  # nothing to read and not closed: the server is still holding it
+            except OSError:
+                pass
+            finally:
+                s.setblocking(True)
+        return count
+
     def close(self) -> None:
         self._stop.set()
         for thread in self._threads:
