@@ -8,8 +8,8 @@ import os
 # Threads, not processes, absorb slow clients: an idle connection waits in the poller without a
 # thread, and ivr.worker cuts any request not read and answered within 10 s.
 worker_class = "ivr.worker.DeadlineWorker"
-workers = int(os.environ.get("WEB_CONCURRENCY", 2))  # 2 processes: one can die, the other answers
-threads = int(os.environ.get("WEB_THREADS", 32))  # per process; each webhook takes a few ms
+workers = int(os.environ.get("WEB_CONCURRENCY") or 2)  # 2 processes: one can die, the other answers
+threads = int(os.environ.get("WEB_THREADS") or 32)  # per process; each webhook takes a few ms
 
 timeout = 30  # a worker that stops answering its heartbeat for 30 s is replaced
 graceful_timeout = 10  # on restart, requests in flight get 10 s (Twilio waits 15)

@@ -1,28 +1,34 @@
 """The production server's worker: gunicorn's threaded worker, with a deadline on every request.
 
-gunicorn's `gthread` worker keeps idle connections in a poller without a thread, but once a
-client has sent its first byte a thread reads its request until it is complete, however slowly
-it comes: headers trickled one line a second, or a body that stops short of its Content-Length,
-hold that thread for as long as the client likes. Here a thread gives each request at most
-WEB_REQUEST_DEADLINE seconds (default 10) to arrive and be answered; after that the worker's main
-loop shuts the connection's socket, the blocked read returns, and the thread is free again. Twilio waits 15 s
+gunicorn's `gthread` worker gives every new connection a thread, which waits up to 5 s for a
+first byte; once a client has sent one, the thread reads its request until it is complete,
+however slowly it comes: headers trickled one line a second, or a body that stops short of its
+Content-Length, hold that thread for as long as the client likes. Here
+  - a new connection waits in the poller, without a thread, until it has something to read
+    (gthread's own "pending" queue, closed after the keepalive timeout); and
+  - a thread gives each request at most WEB_REQUEST_DEADLINE seconds (default 10) to arrive and
+    be answered; after that the worker's main loop shuts the connection's socket, the blocked
+    read returns, and the thread is free again. Twilio waits 15 s
 for an answer (then plays the Fallback URL); a real webhook is answered in milliseconds.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import selectors
 import socket
 import threading
 import time
+from functools import partial
 from typing import Any
 
-from gunicorn.workers.gthread import ThreadWorker
+from gunicorn.workers.gthread import TConn, ThreadWorker  # type: ignore[import-untyped]
 
 DEFAULT_DEADLINE = 10.0  # seconds; below Twilio's 15 s, far above a webhook's few ms
 
 
-class DeadlineWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn has no type hints
+class DeadlineWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn ships no type hints
     """gthread, and no client may hold a thread longer than the deadline."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -30,6 +36,20 @@ class DeadlineWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn has no typ
         self.deadline = float(os.environ.get("WEB_REQUEST_DEADLINE") or DEFAULT_DEADLINE)
         self._busy: dict[Any, float] = {}  # connection -> when its deadline passes
         self._busy_lock = threading.Lock()
+
+    def accept(self, listener: Any) -> None:
+        """Accept a connection into the poller; a thread takes it up once it is readable."""
+        try:
+            client, address = listener.accept()
+        except OSError as e:
+            if e.errno not in (errno.EAGAIN, errno.ECONNABORTED, errno.EWOULDBLOCK):
+                raise
+            return
+        self.nr_conns += 1
+        conn = TConn(self.cfg, client, address, listener.getsockname())  # non-blocking
+        conn.timeout = time.monotonic() + self.cfg.keepalive  # murder_pending closes it then
+        self.pending_conns.append(conn)
+        self.poller.register(conn.sock, selectors.EVENT_READ, partial(self.on_pending_socket_readable, conn))
 
     def handle(self, conn: Any) -> Any:
         with self._busy_lock:

@@ -115,7 +115,7 @@ def test_gunicorn_conf_defaults_and_overrides(monkeypatch: pytest.MonkeyPatch) -
 
 def test_slow_clients_held_open_do_not_starve_the_line(line: tuple[int, subprocess.Popen[str]]) -> None:
     """The review's finding 2: 4x as many trickling and as many short-body connections as workers."""
-    port, process = line
+    port, _ = line
     held = 4 * WORKERS
     hostile = Hostile()
     try:
@@ -152,6 +152,24 @@ def test_a_thread_is_taken_back_from_a_client_past_the_deadline(server: Callable
         hostile.close()
     assert "cut 1 connection(s) that took over 2 s" in procfile.output(process) or \
         "cut 2 connection(s) that took over 2 s" in procfile.output(process)
+
+
+def test_silent_connections_wait_without_a_thread(server: Callable[..., subprocess.Popen[str]]) -> None:
+    """gthread alone gives each new connection a thread for up to 5 s before its first byte."""
+    port = procfile.free_port()
+    process = server(port, TWILIO_AUTH_TOKEN=TOKEN, PUBLIC_BASE_URL=PUBLIC, WEB_CONCURRENCY="1", WEB_THREADS="2")
+    procfile.wait_until_listening(process, port)
+    answered(port, process)
+    hostile = Hostile()
+    try:
+        for _ in range(20):  # ten times the threads
+            hostile.idle(port)
+        time.sleep(0.5)
+        answers = [post(port, HOOKS[0], timeout=30) for _ in range(5)]
+        assert all(a.status == 200 and a.twiml for a in answers)
+        assert max(a.seconds for a in answers) < BOUND, [round(a.seconds, 2) for a in answers]
+    finally:
+        hostile.close()
 
 
 # Large bodies ---------------------------------------------------------------------------------

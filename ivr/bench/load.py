@@ -109,17 +109,18 @@ def kill_a_worker(port: int, master: int, hooks: Sequence[Webhook], seconds: flo
 
 
 def slow_clients(port: int, hooks: Sequence[Webhook], each: int, seconds: float) -> Figures:
-    """`each` trickling-header and `each` short-body connections held open while signed calls go on."""
+    """`each` trickling-header, short-body and silent connections held open while signed calls go on."""
     hostile = Hostile()
     try:
         for _ in range(each):
             hostile.trickle_headers(port)
             hostile.short_body(port)
+            hostile.idle(port)
         time.sleep(1.0)  # let every one of them reach a thread
         figures = load(port, hooks, seconds, threads=1, most=100_000, name="slow-clients")
     finally:
         hostile.close()
-    figures.notes.append(f"held={2 * each} (trickling={each} short-body={each})")
+    figures.notes.append(f"held={3 * each} (trickling={each} short-body={each} silent={each})")
     return figures
 
 
