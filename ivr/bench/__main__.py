@@ -31,7 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     settings = {"TWILIO_AUTH_TOKEN": TOKEN, "PUBLIC_BASE_URL": PUBLIC, "WEB_CONCURRENCY": str(args.workers)}
     extra = os.environ.get("GUNICORN_CMD_ARGS")
     if extra:
-        settings["GUNICORN_CMD_ARGS"] = extra  # e.g. "--worker-class sync" to compare
+        settings["GUNICORN_CMD_ARGS"] = extra  # e.g. "--worker-class sync --threads 1" to compare
+    if os.environ.get("WEB_THREADS"):
+        settings["WEB_THREADS"] = os.environ["WEB_THREADS"]
     print(f"server: the Procfile's web: line on 127.0.0.1, WEB_CONCURRENCY={args.workers}"
           + (f", GUNICORN_CMD_ARGS={extra!r}" if extra else ""))
     print(f"states: {len(hooks)} signed webhooks over the call's states; {args.threads} callers; "
@@ -46,6 +48,11 @@ def main(argv: list[str] | None = None) -> int:
         procfile.wait_until_listening(process, port)
         time.sleep(1.0)  # the replacement worker has booted
         print(slow_clients(port, hooks, each=4 * args.workers, seconds=min(args.seconds, 10)).line(), flush=True)
+        # More slow clients than the server has threads: how long a signed request then waits.
+        threads = int(os.environ.get("WEB_THREADS") or 32)
+        beyond = (args.workers * threads) // 2 + 4
+        print(slow_clients(port, hooks, each=beyond, seconds=min(args.seconds, 10), name="beyond-threads",
+                           silent=False).line(), flush=True)
         print(huge_body(port, process.pid).line(), flush=True)
     print(f"done in {time.monotonic() - started:.0f} s")
     return 0

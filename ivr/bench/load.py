@@ -108,19 +108,22 @@ def kill_a_worker(port: int, master: int, hooks: Sequence[Webhook], seconds: flo
     return figures
 
 
-def slow_clients(port: int, hooks: Sequence[Webhook], each: int, seconds: float) -> Figures:
-    """`each` trickling-header, short-body and silent connections held open while signed calls go on."""
+def slow_clients(port: int, hooks: Sequence[Webhook], each: int, seconds: float,
+                 name: str = "slow-clients", silent: bool = True) -> Figures:
+    """`each` trickling-header, short-body (and silent) connections held open while signed calls go on."""
     hostile = Hostile()
     try:
         for _ in range(each):
             hostile.trickle_headers(port)
             hostile.short_body(port)
-            hostile.idle(port)
+            if silent:
+                hostile.idle(port)
         time.sleep(1.0)  # let every one of them reach a thread
-        figures = load(port, hooks, seconds, threads=1, most=100_000, name="slow-clients")
+        figures = load(port, hooks, seconds, threads=1, most=100_000, name=name)
     finally:
         hostile.close()
-    figures.notes.append(f"held={3 * each} (trickling={each} short-body={each} silent={each})")
+    kinds = 3 if silent else 2
+    figures.notes.append(f"held={kinds * each} (trickling={each} short-body={each}" + (f" silent={each})" if silent else ")"))
     return figures
 
 
