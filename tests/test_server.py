@@ -191,6 +191,17 @@ def test_an_oversized_signed_body_is_refused_before_the_signature_check(line: tu
     assert raw(port, form(HOOKS[0])) == b"HTTP/1.1 200 OK"
 
 
+def test_a_long_chunked_body_is_cut_at_the_limit_and_refused(line: tuple[int, subprocess.Popen[str]]) -> None:
+    port, _ = line
+    chunk = b"A=" + b"b" * (256 * 1024 - 2)
+    body = b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for _ in range(8)) + b"0\r\n\r\n"
+    head = (b"POST /voice HTTP/1.1\r\nHost: x\r\nX-Twilio-Signature: x\r\nTransfer-Encoding: chunked\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\nConnection: close\r\n\r\n")
+    started = time.monotonic()
+    assert raw(port, head + body) == b"HTTP/1.1 403 FORBIDDEN"
+    assert time.monotonic() - started < BOUND
+
+
 def wsgi_reading(environ: dict[str, object]) -> tuple[Callable[..., object], list[bytes]]:
     """A WSGI app that reads its whole input, and what it read."""
     read: list[bytes] = []
