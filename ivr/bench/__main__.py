@@ -12,7 +12,7 @@ import sys
 import time
 
 from . import procfile
-from .clients import PUBLIC, TOKEN, call_states
+from .clients import PUBLIC, TOKEN, call_states, post
 from .load import huge_body, kill_a_worker, load, slow_clients
 
 
@@ -22,26 +22,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=16, help="concurrent callers under load (default 16)")
     parser.add_argument("--most", type=int, default=20_000, help="at most this many requests per run")
     parser.add_argument("--workers", type=int, default=2, help="WEB_CONCURRENCY for the server (default 2)")
+    parser.add_argument("--states", type=int, default=400, help="at most this many call states (default 400)")
     args = parser.parse_args(argv)
-    if not 0 < args.seconds <= 120 or not 0 < args.threads <= 256 or args.workers < 1:
-        parser.error("keep it bounded: 0 < --seconds <= 120, 0 < --threads <= 256, --workers >= 1")
+    if not 0 < args.seconds <= 120 or not 0 < args.threads <= 256 or not 0 < args.workers <= 16 or args.states < 1:
+        parser.error("keep it bounded: 0 < --seconds <= 120, 0 < --threads <= 256, 0 < --workers <= 16, --states >= 1")
 
     started = time.monotonic()
-    hooks = call_states()
+    hooks = call_states(args.states)
     settings = {"TWILIO_AUTH_TOKEN": TOKEN, "PUBLIC_BASE_URL": PUBLIC, "WEB_CONCURRENCY": str(args.workers)}
     extra = os.environ.get("GUNICORN_CMD_ARGS")
     if extra:
         settings["GUNICORN_CMD_ARGS"] = extra  # e.g. "--worker-class sync --threads 1" to compare
-    if os.environ.get("WEB_THREADS"):
-        settings["WEB_THREADS"] = os.environ["WEB_THREADS"]
+    for name in ("WEB_THREADS", "WEB_REQUEST_DEADLINE"):  # the server's other knobs, passed through
+        if os.environ.get(name):
+            settings[name] = os.environ[name]
     print(f"server: the Procfile's web: line on 127.0.0.1, WEB_CONCURRENCY={args.workers}"
           + (f", GUNICORN_CMD_ARGS={extra!r}" if extra else ""))
     print(f"states: {len(hooks)} signed webhooks over the call's states; {args.threads} callers; "
           f"{args.seconds:.0f} s a run; cpus={os.cpu_count()}")
     with procfile.running(settings) as (port, process):
         for hook in hooks[:50]:  # warm every worker's caches
-            from .clients import post
-
             post(port, hook)
         print(load(port, hooks, args.seconds, args.threads, args.most).line(), flush=True)
         print(kill_a_worker(port, process.pid, hooks, args.seconds, args.threads, args.most).line(), flush=True)

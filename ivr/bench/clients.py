@@ -26,8 +26,11 @@ class Webhook:
     path: str
     extra: tuple[tuple[str, str], ...] = ()
 
+    def params(self) -> dict[str, str]:
+        return {**CALL, **dict(self.extra)}
+
     def body_and_signature(self, token: str = TOKEN, public: str = PUBLIC) -> tuple[bytes, str]:
-        params = {**CALL, **dict(self.extra)}
+        params = self.params()
         return urlencode(params).encode(), sign(token, public + self.path, params)
 
 
