@@ -98,7 +98,8 @@ def server() -> Iterator[Callable[..., subprocess.Popen[str]]]:
 
 
 def test_the_procfile_runs_the_configured_server_and_logs_no_query_string() -> None:
-    web = (procfile.ROOT / "Procfile").read_text(encoding="utf-8").splitlines()[0]
+    lines = (procfile.ROOT / "Procfile").read_text(encoding="utf-8").splitlines()
+    (web,) = [line for line in lines if line.startswith("web: ")]
     assert web.startswith("web: gunicorn --config gunicorn.conf.py --bind 0.0.0.0:$PORT")
     assert "%(U)s" in web and "%(r)s" not in web and "%(q)s" not in web
     assert "ivr.wsgi:production_app()" in web
