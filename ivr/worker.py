@@ -8,8 +8,10 @@ Content-Length, hold that thread for as long as the client likes. Here
     (gthread's own "pending" queue, closed after the keepalive timeout); and
   - a thread gives each request at most WEB_REQUEST_DEADLINE seconds (default 10) to arrive and
     be answered; after that the worker's main loop shuts the connection's socket, the blocked
-    read returns, and the thread is free again. Twilio waits 15 s
-for an answer (then plays the Fallback URL); a real webhook is answered in milliseconds.
+    read returns, and the thread is free again.
+Twilio waits 15 s for an answer (then plays the Fallback URL); a webhook takes milliseconds.
+Tested in tests/test_server.py against gunicorn 27 (pinned in pyproject.toml): this extends
+gthread's internals (accept, handle, murder_pending, pending_conns).
 """
 
 from __future__ import annotations
@@ -66,10 +68,13 @@ class DeadlineWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn ships no t
         now = time.monotonic()
         with self._busy_lock:
             late = [conn for conn, deadline in self._busy.items() if deadline < now]
+            for conn in late:
+                del self._busy[conn]  # cut once, logged once
         for conn in late:
             try:
                 conn.sock.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked reading it
             except OSError:
                 pass  # already closed
         if late:
-            self.log.warning("cut %d connection(s) that took over %.0f s to send a request", len(late), self.deadline)
+            # A count only: nothing about the request, which may carry a caller's number.
+            self.log.warning("cut %d connection(s) not read and answered within %.0f s", len(late), self.deadline)

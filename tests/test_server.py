@@ -157,7 +157,7 @@ def test_a_thread_is_taken_back_from_a_client_past_the_deadline(server: Callable
         assert hostile.still_open() == 0  # both were cut
     finally:
         hostile.close()
-    assert re.search(r"cut [12] connection\(s\) that took over 2 s", procfile.output(process))
+    assert re.search(r"cut [12] connection\(s\) not read and answered within 2 s", procfile.output(process))
 
 
 def test_silent_connections_wait_without_a_thread(server: Callable[..., subprocess.Popen[str]]) -> None:
