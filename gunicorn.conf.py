@@ -1,6 +1,6 @@
 """gunicorn's settings for the Procfile's `web:` line; README "The production server" says why.
 
-Every value can be overridden per deployment with GUNICORN_CMD_ARGS (gunicorn reads it last).
+Any value can be overridden per deployment with GUNICORN_CMD_ARGS, which gunicorn applies over this file.
 """
 
 import os
