@@ -249,6 +249,15 @@ def test_the_app_refuses_an_oversized_body_with_413_even_when_signed(app: Flask)
     assert response.status_code == 413
 
 
+def test_gunicorn_refuses_a_long_request_line_and_too_many_headers(line: tuple[int, subprocess.Popen[str]]) -> None:
+    port, _ = line
+    long_line = b"GET /voice/" + b"a" * 2100 + b" HTTP/1.1\r\nHost: x\r\n\r\n"
+    assert raw(port, long_line).startswith(b"HTTP/1.1 414")
+    many = b"GET /voice HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-%d: 1\r\n" % n for n in range(60)) + b"\r\n"
+    assert raw(port, many).startswith(b"HTTP/1.1 431")
+    assert raw(port, form(HOOKS[0])) == b"HTTP/1.1 200 OK"  # a webhook as Twilio sends it is well within
+
+
 # One public URL -------------------------------------------------------------------------------
 
 
