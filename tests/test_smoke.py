@@ -8,10 +8,7 @@ walker's own rules are pinned against a fake line: a real HTTP server answering 
 from __future__ import annotations
 
 import http.client
-import os
-import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -24,6 +21,7 @@ import pytest
 from click.testing import CliRunner, Result
 from twilio.request_validator import RequestValidator
 
+from ivr.bench import procfile
 from ivr.catalog import Catalog
 from ivr.cli import main
 from ivr.smoke import FAKE_CALLER, Walker
@@ -31,32 +29,11 @@ from ivr.smoke import FAKE_CALLER, Walker
 from .audio_fixtures import built_small, small  # noqa: F401 - fixtures (not no_network: these tests use sockets)
 from .conftest import CONTENT, SHIPPED_AUDIO, TOKEN
 
-ROOT = Path(__file__).resolve().parent.parent
 HELPLINE = "+4721000000"
 CODES = tuple(CONTENT.languages)
 
 
 # Servers ------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def web_command() -> list[str]:
-    """The Procfile's `web:` line, bound to 127.0.0.1 instead of 0.0.0.0."""
-    line = next(raw for raw in (ROOT / "Procfile").read_text(encoding="utf-8").splitlines() if raw.startswith("web: "))
-    assert "0.0.0.0:$PORT" in line
-    return ["sh", "-c", "exec " + line.removeprefix("web: ").replace("0.0.0.0:$PORT", "127.0.0.1:$PORT")]
-
-
-def server_env(port: int, **settings: str) -> dict[str, str]:
-    """This environment without the developer's line settings, plus `settings`, PORT and one worker."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("IVR_", "TWILIO_", "PUBLIC_BASE_URL"))}
-    bindir = str(Path(sys.executable).parent)
-    return {**env, "PATH": f"{bindir}:{env.get('PATH', '')}", "PORT": str(port), "WEB_CONCURRENCY": "1", **settings}
 
 
 def wait_for(port: int, deadline: float = 60) -> None:
@@ -78,29 +55,27 @@ def wait_for(port: int, deadline: float = 60) -> None:
 @pytest.fixture
 def line(tmp_path: Path) -> Iterator[Callable[..., int]]:
     """Start the line with the Procfile's command on 127.0.0.1; returns its port."""
-    started: list[subprocess.Popen] = []
+    started: list[subprocess.Popen[str]] = []
 
     def start(public_port: int | None = None, **env: str) -> int:
-        port = free_port()
+        port = procfile.free_port()
         settings = {
+            "WEB_CONCURRENCY": "1",
             "TWILIO_AUTH_TOKEN": TOKEN,
             "PUBLIC_BASE_URL": f"http://127.0.0.1:{public_port or port}",
             "IVR_CALLER_ID": HELPLINE,
             "IVR_AUDIO_DIR": str(tmp_path / "no-audio"),
             **env,
         }
-        process = subprocess.Popen(
-            web_command(), cwd=ROOT, env=server_env(port, **settings),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+        process = procfile.start(port, settings)
         started.append(process)
+        procfile.wait_until_listening(process, port)
         wait_for(port)
         return port
 
     yield start
     for process in started:
-        process.terminate()
-        process.wait(timeout=10)
+        procfile.stop(process)
 
 
 @dataclass
