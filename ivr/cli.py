@@ -157,6 +157,8 @@ def _show(turn) -> None:  # noqa: ANN001 - a simulator Turn
 
 from .audio.cli import audio  # noqa: E402
 main.add_command(audio)
+from .counts.cli import stats  # noqa: E402
+main.add_command(stats)
 
 
 @main.group()

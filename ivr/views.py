@@ -7,12 +7,15 @@ that identifies a caller (From, Caller, To, CallSid) is logged or stored.
 from __future__ import annotations
 
 import logging
+import re
+from urllib.parse import parse_qs, urlsplit
 
 from flask import Blueprint, Flask, Response, abort, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from .app import Ivr
-from .flow import Scene
+from .counts import SIMULATED
+from .flow import Ask, Goodbye, Scene, Transfer
 from .security import is_signed
 
 log = logging.getLogger(__name__)
@@ -55,7 +58,74 @@ def _answer(scene: Scene) -> Response:
     base = ivr.settings.public_base_url or request.host_url.rstrip("/")
     body = ivr.renderer.render(scene, base, request.values.get("To"))
     log.info("%s -> %s", request.path, type(scene).__name__)
+    _record(scene)
     return Response(body, mimetype=TWIML)
+
+
+# Counting (Seam 1) ----------------------------------------------------------------------
+# Until the call step's scenes carry their own `tallies`, they are derived here from the
+# route and the scene: `_tallies` is the one function to replace by `scene.tallies`.
+
+KEY_ROUTES = {"language_key", "node_key", "unanswered_key"}
+SILENCE_ROUTES = {"languages", "node", "unanswered"}
+PLACES = {
+    "languages": "languages", "language_key": "languages",
+    "unanswered": "rosa_unanswered", "unanswered_key": "rosa_unanswered", "transfer_done": "transfer_done",
+}
+OUTCOMES = {"completed": "answered", "answered": "answered", "busy": "busy", "no-answer": "no-answer",
+            "failed": "failed", "canceled": "canceled"}
+NODE_ACTION = re.compile(r"^/voice/[^/]+/(?P<node>[^/]+)/key$")
+
+
+def _record(scene: Scene) -> None:
+    """Count what this answer means (never for the simulator's calls); never breaks the answer."""
+    try:
+        if not request.environ.get(SIMULATED):
+            current_app.extensions["counts"].record(_tallies(scene))
+    except Exception as error:  # noqa: BLE001 - a count must never break a call
+        log.warning("could not count an answer (%s)", type(error).__name__)
+
+
+def _tallies(scene: Scene) -> list[tuple[str, str]]:
+    """The (metric, label) pairs this answer counts, from the route and the scene (PLAN, Seam 1)."""
+    route = (request.endpoint or "").removeprefix("voice.")
+    here = (request.view_args or {}).get("node")
+    menu = _ivr().line.menu
+    digits = _digits()
+    found: list[tuple[str, str]] = []
+    if route == "start":
+        found.append(("call", "started"))
+    if route in KEY_ROUTES and digits:
+        target = _node_played(scene)
+        if target in menu.nodes and target != here:
+            found.append(("topic", target))
+        if route == "language_key" and scene.lang:
+            found.append(("language", scene.lang))
+    if isinstance(scene, Transfer):
+        found.append(("transfer", scene.service))
+    place = PLACES.get(route) or here or route
+    silent = (route in KEY_ROUTES and not digits) or (route in SILENCE_ROUTES and _count("s") > 0)
+    if silent and isinstance(scene, Transfer | Goodbye):
+        found.append(("silent", place))
+    if route == "transfer_done":
+        service = (request.view_args or {}).get("service", "")
+        outcome = OUTCOMES.get(request.values.get("DialCallStatus", ""), "other")
+        found.append(("transfer_end", f"{service if service in menu.services else 'unknown'}:{outcome}"))
+    if isinstance(scene, Goodbye):
+        found.append(("ended", place))
+    return found
+
+
+def _node_played(scene: Scene) -> str | None:
+    """The menu node a scene plays, unless it is the same node again after a wrong key."""
+    if isinstance(scene, Ask):
+        parts = urlsplit(scene.action)
+        match = NODE_ACTION.match(parts.path)
+        wrong_keys = parse_qs(parts.query).get("e", ["0"])[0]
+        return match["node"] if match and wrong_keys == "0" else None
+    if isinstance(scene, Transfer):  # a transfer node (e.g. "talk to someone") names itself
+        return parse_qs(urlsplit(scene.action).query).get("node", [None])[0]
+    return None
 
 
 def _lang(code: str) -> str | None:

@@ -28,18 +28,19 @@ NODES = list(CONTENT.menu.nodes)
 SETTINGS = (
     "TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL", "ROSA_NUMBER", "IVR_CALLER_ID", "IVR_AUDIO_MODE",
     "IVR_ALLOW_UNSIGNED", "IVR_LANGUAGES", "IVR_PLAY_ENGINES", "AUDIO_BASE_URL",
-    "IVR_CONSOLE_PASSWORD", "IVR_DEV", "IVR_PROMPTS_DIR", "IVR_AUDIO_DIR",
+    "IVR_CONSOLE_PASSWORD", "IVR_DEV", "IVR_PROMPTS_DIR", "IVR_AUDIO_DIR", "IVR_DATABASE_URL", "IVR_COUNTS",
 )
 
 
 @pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests see only the settings they set, never the developer's."""
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Tests see only the settings they set, never the developer's; counts go to the test's own file."""
     import os
 
     for name in list(os.environ):
         if name in SETTINGS or name.startswith("IVR_DIAL_"):
             monkeypatch.delenv(name)
+    monkeypatch.setenv("IVR_DATABASE_URL", f"sqlite:///{tmp_path / 'counts.sqlite'}")
 
 
 @pytest.fixture
@@ -63,11 +64,15 @@ def app_for(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Flask]:
     """One shared line per set of settings: the app keeps no state between requests."""
     made: dict[tuple[tuple[str, str], ...], Flask] = {}
     no_audio = tmp_path_factory.mktemp("no-audio")
+    counts = f"sqlite:///{tmp_path_factory.mktemp('counts') / 'counts.sqlite'}"
 
     def get(**overrides: str) -> Flask:
         key = tuple(sorted(overrides.items()))
         if key not in made:
-            config = {"TWILIO_AUTH_TOKEN": TOKEN, "PUBLIC_BASE_URL": BASE, "IVR_AUDIO_DIR": str(no_audio), **overrides}
+            config = {
+                "TWILIO_AUTH_TOKEN": TOKEN, "PUBLIC_BASE_URL": BASE, "IVR_AUDIO_DIR": str(no_audio),
+                "IVR_DATABASE_URL": counts, **overrides,
+            }
             made[key] = create_app(config)
         return made[key]
 
