@@ -16,6 +16,8 @@ from ivr import create_app
 from ivr.catalog import Catalog
 from ivr.content import load, text_hash
 
+from .pg import database_url, postgres_server, postgres_url  # noqa: F401 - fixtures for the counting tests
+
 TOKEN = "test-auth-token-0123456789abcdef"
 BASE = "https://ivr.example.org"
 HELPLINE = "+4721000000"  # the line's own Twilio number, as Twilio sends it in To

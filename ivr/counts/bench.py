@@ -1,0 +1,122 @@
+"""Measure what counting costs: `python -m ivr.counts.bench [--postgres URL] [--rounds N]`.
+
+Prints figures, asserts nothing:
+- the time of a signed webhook with counting on and off, interleaved in the same run, and their ratio;
+- concurrent increments from several processes: how many per second, and how many were lost
+  (each process does single-row UPSERT transactions, the hardest case for the database).
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from . import store
+from .counter import Counter
+from .week import iso_week
+
+METRIC, LABEL = "bench", "increment"
+
+
+def hammer(url: str, count: int, through_counter: bool = False) -> None:
+    """Add `count` to one counter: one UPSERT transaction each, or through a Counter (batched)."""
+    if through_counter:
+        counter = Counter(url)
+        for _ in range(count):
+            counter.record([(METRIC, LABEL)])
+        counter.flush(120.0)
+        return
+    engine = store.make_engine(url)
+    store.create_schema(engine, url)
+    week = iso_week()
+    for _ in range(count):
+        store.add_weekly(engine, {(week, METRIC, LABEL): 1})
+    engine.dispose()
+
+
+def concurrent(url: str, processes: int = 4, each: int = 500, through_counter: bool = False) -> tuple[int, float]:
+    """Run `processes` hammers at once; return the counter's final value and the seconds taken."""
+    engine = store.make_engine(url)
+    store.create_schema(engine, url)
+    context = multiprocessing.get_context("spawn")  # no fork of a process that has threads
+    workers = [context.Process(target=hammer, args=(url, each, through_counter)) for _ in range(processes)]
+    started = time.perf_counter()
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(300)
+    elapsed = time.perf_counter() - started
+    rows = store.read_weekly(engine, [iso_week()])
+    engine.dispose()
+    return sum(n for _, m, label, n in rows if (m, label) == (METRIC, LABEL)), elapsed
+
+
+def webhook_latency(rounds: int, database_url: str) -> tuple[list[float], list[float]]:
+    """Seconds per signed webhook (a call's first four answers), counting on and off, interleaved."""
+    from ..app import create_app
+    from ..security import sign
+
+    token, base = "bench-token", "https://bench.invalid"
+    common = {"TWILIO_AUTH_TOKEN": token, "PUBLIC_BASE_URL": base, "IVR_AUDIO_DIR": tempfile.mkdtemp()}
+    apps = {
+        "on": create_app({**common, "IVR_DATABASE_URL": database_url}),
+        "off": create_app({**common, "IVR_COUNTS": "off"}),
+    }
+    params = {"CallSid": "CA" + "0" * 32, "From": "+4700000000", "To": "+4721000000", "FromCountry": "NO"}
+    steps = [("/voice", {}), ("/voice/languages/key", {"Digits": "2"}), ("/voice/en/main/key", {"Digits": "4"}),
+             ("/voice/en/help/key", {"Digits": "2"})]
+    times: dict[str, list[float]] = {"on": [], "off": []}
+    clients = {k: a.test_client() for k, a in apps.items()}
+    for _ in range(rounds):
+        for mode in ("on", "off"):
+            for path, extra in steps:
+                data = {**params, **extra}
+                headers = {"X-Twilio-Signature": sign(token, base + path, data)}
+                started = time.perf_counter()
+                response = clients[mode].post(path, data=data, headers=headers)
+                times[mode].append(time.perf_counter() - started)
+                assert response.status_code == 200
+    apps["on"].extensions["counts"].flush(30.0)
+    return times["on"], times["off"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--postgres", help="also measure against this PostgreSQL URL (an empty test database)")
+    parser.add_argument("--rounds", type=int, default=300, help="calls per mode for the latency figure")
+    parser.add_argument("--processes", type=int, default=4)
+    parser.add_argument("--each", type=int, default=500)
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="ivr-counts-bench-"))
+    on, off = webhook_latency(args.rounds, f"sqlite:///{folder / 'latency.sqlite'}")
+    m_on, m_off = statistics.median(on), statistics.median(off)
+    p99 = lambda xs: sorted(xs)[int(len(xs) * 0.99) - 1]  # noqa: E731
+    print(f"webhook, counting on (SQLite): median {m_on * 1e3:.3f} ms, p99 {p99(on) * 1e3:.3f} ms, n={len(on)}")
+    print(f"webhook, counting off:         median {m_off * 1e3:.3f} ms, p99 {p99(off) * 1e3:.3f} ms, n={len(off)}")
+    print(f"ratio on/off (medians): {m_on / m_off:.3f}")
+    targets = [("SQLite", f"sqlite:///{folder / 'concurrent.sqlite'}")]
+    if args.postgres:
+        targets.append(("PostgreSQL", args.postgres))
+    expected = args.processes * args.each
+    for name, url in targets:
+        for through in (False, True):
+            engine = store.make_engine(url)
+            store.create_schema(engine, url)
+            with engine.begin() as connection:
+                connection.execute(store.weekly.delete().where(store.weekly.c.metric == METRIC))
+            engine.dispose()
+            total, seconds = concurrent(url, args.processes, args.each, through)
+            how = "through Counter.record (batched)" if through else "one UPSERT transaction each"
+            print(
+                f"{name}, {args.processes} processes x {args.each} increments, {how}: "
+                f"{total}/{expected} counted, lost {expected - total}, {seconds:.2f} s "
+                f"({expected / seconds:.0f} increments/s, including process start-up)"
+            )
+
+
+if __name__ == "__main__":
+    main()
