@@ -97,10 +97,11 @@ def _tallies(scene: Scene) -> list[tuple[str, str]]:
         found.append(("call", "started"))
     if route in KEY_ROUTES and digits:
         target = _node_played(scene)
-        if target in menu.nodes and target != here:
+        if target is not None and target in menu.nodes and target != here:
             found.append(("topic", target))
-        if route == "language_key" and scene.lang:
-            found.append(("language", scene.lang))
+        chosen = scene.lang
+        if route == "language_key" and chosen:
+            found.append(("language", chosen))
     if isinstance(scene, Transfer):
         found.append(("transfer", scene.service))
     place = PLACES.get(route) or here or route

@@ -46,8 +46,9 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def make_app(tmp_path: Path) -> Callable[..., Flask]:
+def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
     """Create the line with test settings; keyword arguments override them."""
+    made: list[Flask] = []
 
     def make(**overrides: str) -> Flask:
         config = {
@@ -56,9 +57,12 @@ def make_app(tmp_path: Path) -> Callable[..., Flask]:
             "IVR_AUDIO_DIR": str(tmp_path / "no-audio"),
             **overrides,
         }
-        return create_app(config)
+        made.append(create_app(config))
+        return made[-1]
 
-    return make
+    yield make
+    for app in made:  # the counts' database connections, closed within the test that opened them
+        app.extensions["counts"].close()
 
 
 @pytest.fixture(scope="session")

@@ -62,7 +62,7 @@ def debugger_event(code: str = "11200", level: str = "ERROR", **more: object) ->
 
 
 def post(app: Flask, form: dict[str, str], sign: bool = True, token: str = TOKEN, url: str = BASE + "/twilio/alerts",
-         **kwargs: object):  # noqa: ANN201
+         **kwargs: object):
     headers = {"X-Twilio-Signature": RequestValidator(token).compute_signature(url, form)} if sign else {}
     return app.test_client().post("/twilio/alerts", data=form, headers=headers, base_url="http://internal:8000", **kwargs)
 

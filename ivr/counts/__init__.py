@@ -12,7 +12,7 @@ from flask import Flask
 
 from .counter import Counter
 
-__all__ = ["Counter", "init_app", "SIMULATED"]
+__all__ = ["SIMULATED", "Counter", "init_app"]
 
 # Set in the WSGI environ by the simulator (console, `ivr call`): its calls are not counted.
 # A remote client cannot set it: HTTP headers arrive as HTTP_* keys.
@@ -24,7 +24,7 @@ def init_app(app: Flask) -> None:
     settings = app.extensions["ivr"].settings
     counter = Counter(settings.database_url, enabled=settings.counts)
     counter.start()  # creates the schema in the background, never delaying start-up
-    atexit.register(counter.flush, 2.0)  # what the last calls counted, on a clean shutdown
+    atexit.register(counter.close, 2.0)  # what the last calls counted, on a clean shutdown
     app.extensions["counts"] = counter
 
     from . import alerts

@@ -84,6 +84,10 @@ def webhook_latency(rounds: int, database_url: str) -> tuple[list[float], list[f
     return times["on"], times["off"]
 
 
+def p99(times: list[float]) -> float:
+    return sorted(times)[max(int(len(times) * 0.99) - 1, 0)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--postgres", help="also measure against this PostgreSQL URL (an empty test database)")
@@ -94,7 +98,6 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="ivr-counts-bench-"))
     on, off = webhook_latency(args.rounds, f"sqlite:///{folder / 'latency.sqlite'}")
     m_on, m_off = statistics.median(on), statistics.median(off)
-    p99 = lambda xs: sorted(xs)[int(len(xs) * 0.99) - 1]  # noqa: E731
     print(f"webhook, counting on (SQLite): median {m_on * 1e3:.3f} ms, p99 {p99(on) * 1e3:.3f} ms, n={len(on)}")
     print(f"webhook, counting off:         median {m_off * 1e3:.3f} ms, p99 {p99(off) * 1e3:.3f} ms, n={len(off)}")
     print(f"ratio on/off (medians): {m_on / m_off:.3f}")

@@ -29,7 +29,11 @@ def stats(as_json: bool, weeks: int) -> None:
     except ConfigError as e:
         click.secho(f"error: {e}", fg="red", err=True)
         sys.exit(1)
-    report = build(Counter(settings.database_url, enabled=settings.counts), weeks)
+    counter = Counter(settings.database_url, enabled=settings.counts)
+    try:
+        report = build(counter, weeks)
+    finally:
+        counter.close()
     if as_json:
         click.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
     else:

@@ -146,8 +146,8 @@ class Counter:
             if not self._schema:
                 store.create_schema(engine, self.url)
                 self._schema = True
-            store.add_weekly(engine, weekly)  # type: ignore[arg-type]
-            store.add_alerts(engine, alerts)  # type: ignore[arg-type]
+            store.add_weekly(engine, weekly)
+            store.add_alerts(engine, alerts)
             if not weekly and not alerts:
                 store.ping(engine)
         except Exception as error:  # noqa: BLE001 - whatever the database did, the line goes on
@@ -186,6 +186,13 @@ class Counter:
         work = self._queue
         with work.all_tasks_done:
             return work.all_tasks_done.wait_for(lambda: work.unfinished_tasks == 0, timeout)
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Write what is queued, then close the database connections (a later count reopens them)."""
+        self.flush(timeout)
+        engine, self._engine = self._engine, None
+        if engine is not None and self._pid == os.getpid():
+            engine.dispose()
 
     def status(self, wait: float = 1.0) -> bool | Literal["off"]:
         """Whether the database took the last write or check; "off" when counting is off.

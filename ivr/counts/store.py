@@ -30,6 +30,7 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -125,14 +126,11 @@ def create_schema(engine: Engine, url: str) -> None:
         metadata.create_all(engine)
 
 
-def _upsert(engine: Engine, table: Table, key: Sequence[str], rows: Mapping[tuple[str, ...], int]) -> None:
+def _upsert(engine: Engine, table: Table, key: Sequence[str], rows: Mapping[Any, int]) -> None:
     """Add each row's n to its counter: one INSERT … ON CONFLICT DO UPDATE, in one transaction."""
     if not rows:
         return
-    if engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
     statement = insert(table)
     statement = statement.on_conflict_do_update(
         index_elements=list(key), set_={"count": table.c["count"] + statement.excluded["count"]}
@@ -143,12 +141,12 @@ def _upsert(engine: Engine, table: Table, key: Sequence[str], rows: Mapping[tupl
         connection.execute(statement, values)
 
 
-def add_weekly(engine: Engine, rows: Mapping[tuple[str, str, str], int]) -> None:
+def add_weekly(engine: Engine, rows: Mapping[tuple[str, ...], int]) -> None:
     """Add to weekly counters: {(week, metric, label): n}."""
     _upsert(engine, weekly, WEEKLY_KEY, rows)
 
 
-def add_alerts(engine: Engine, rows: Mapping[tuple[str, str, str, str, str], int]) -> None:
+def add_alerts(engine: Engine, rows: Mapping[tuple[str, ...], int]) -> None:
     """Add to alert counters: {(day, code, level, path, message): n}."""
     _upsert(engine, alerts, ALERT_KEY, rows)
 
