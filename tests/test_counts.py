@@ -263,3 +263,34 @@ def test_record_never_raises_and_ignores_what_is_not_a_tally(tmp_path: Path) -> 
     counter.record([("call",)])  # type: ignore[list-item]
     assert counter.flush(10.0)
     assert store.read_weekly(counter.engine(), [iso_week()]) == [(iso_week(), "call", "started", 1)]
+
+
+def test_drops_are_reported_at_most_once_a_minute_and_none_is_forgotten(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ivr.counts import counter as module
+
+    monkeypatch.setattr(module, "LOG_EVERY", 0.5)  # "a minute", shortened for the test
+    path = tmp_path / "ro.sqlite"
+    store.create_schema(store.make_engine(f"sqlite:///{path}"), f"sqlite:///{path}")
+    counter = Counter(f"sqlite:///file:{path}?mode=ro&uri=true", idle=0.2)
+    caplog.set_level(logging.WARNING, logger="ivr.counts")
+
+    def reports() -> list[str]:
+        return [r.getMessage() for r in caplog.records if "counts not written" in r.getMessage()]
+
+    counter.record([("call", "started")])
+    assert counter.flush(10.0)
+    for _ in range(3):  # within the same "minute": counted as dropped, not logged
+        counter.record([("call", "started"), ("language", "nb")])
+        assert counter.flush(10.0)
+    assert reports() == [
+        "counts not written (the database failed: OperationalError); 1 count(s) dropped since the last report"
+    ]
+    deadline = time.monotonic() + 10
+    while len(reports()) < 2 and time.monotonic() < deadline:  # the idle writer reports the rest
+        time.sleep(0.05)
+    assert reports()[1:] == [
+        "counts not written (the database failed: OperationalError); 6 count(s) dropped since the last report"
+    ]
+    counter.close()

@@ -26,7 +26,7 @@ from .week import iso_week
 log = logging.getLogger(__name__)
 
 QUEUE_SIZE = 10_000  # webhooks' worth of counts held while the writer is behind
-BATCH = 1_000  # queue items written in one transaction
+BATCH = QUEUE_SIZE  # queue items added up and written in one transaction
 IDLE_SECONDS = 30.0  # the writer thread ends after this long with nothing to do
 LOG_EVERY = 60.0  # seconds between two reports of dropped counts
 FRESH = 30.0  # seconds a database check stays good for /healthz
@@ -57,6 +57,7 @@ class Counter:
         self._reachable: bool | None = None
         self._checked = 0.0
         self._dropped = 0
+        self._why = ""
         self._last_report = -LOG_EVERY
 
     # The call path ------------------------------------------------------------------
@@ -95,13 +96,14 @@ class Counter:
                 self._queue.put_nowait(item)
             except queue.Full:
                 self._dropped += 1
+                self._why = "the queue is full"
                 full = True
             else:
                 full = False
                 if self._thread is None:
                     self._start()
         if full:
-            self._report("the queue is full")
+            self._report()
 
     def _start(self) -> None:
         """Start the writer (the caller holds the lock)."""
@@ -120,8 +122,9 @@ class Counter:
             try:
                 items = [work.get(timeout=self.idle)]
             except queue.Empty:
+                self._report()  # what was dropped since the last report, once a minute has passed
                 with self._lock:
-                    if work.empty():
+                    if work.empty() and not self._dropped:  # stays until every drop is reported
                         self._thread = None
                         return
                 continue
@@ -159,17 +162,18 @@ class Counter:
     def _drop(self, error: BaseException, count: int) -> None:
         with self._lock:
             self._dropped += count
-        # The type only: a driver's message may name the host, the user or a value.
-        self._report(f"the database failed ({type(error).__name__})")
+            # The type only: a driver's message may name the host, the user or a value.
+            self._why = f"the database failed: {type(error).__name__}"
+        self._report()
 
-    def _report(self, why: str) -> None:
+    def _report(self) -> None:
         """Log dropped counts at most once a minute."""
         now = time.monotonic()
         with self._lock:
             if now - self._last_report < LOG_EVERY or not self._dropped:
                 return
-            dropped, self._dropped, self._last_report = self._dropped, 0, now
-        log.warning("counts not written: %s; %d count(s) dropped since the last report", why, dropped)
+            dropped, self._dropped, self._last_report, why = self._dropped, 0, now, self._why
+        log.warning("counts not written (%s); %d count(s) dropped since the last report", why, dropped)
 
     # Reading --------------------------------------------------------------------------
 
