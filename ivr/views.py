@@ -7,15 +7,13 @@ that identifies a caller (From, Caller, To, CallSid) is logged or stored.
 from __future__ import annotations
 
 import logging
-import re
-from urllib.parse import parse_qs, urlsplit
 
 from flask import Blueprint, Flask, Response, abort, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from .app import Ivr
 from .counts import SIMULATED
-from .flow import Ask, Goodbye, Scene, Transfer
+from .flow import Goodbye, Scene, Transfer
 from .security import is_signed
 
 log = logging.getLogger(__name__)
@@ -66,15 +64,14 @@ def _answer(scene: Scene) -> Response:
 # Until the call step's scenes carry their own `tallies`, they are derived here from the
 # route and the scene: `_tallies` is the one function to replace by `scene.tallies`.
 
-KEY_ROUTES = {"language_key", "node_key", "unanswered_key"}
 SILENCE_ROUTES = {"languages", "node", "unanswered"}
+KEY_ROUTES = {"language_key", "node_key", "unanswered_key"}
 PLACES = {
     "languages": "languages", "language_key": "languages",
-    "unanswered": "rosa_unanswered", "unanswered_key": "rosa_unanswered", "transfer_done": "transfer_done",
+    "unanswered": "retry", "unanswered_key": "retry", "transfer_done": "transfer",
 }
 OUTCOMES = {"completed": "answered", "answered": "answered", "busy": "busy", "no-answer": "no-answer",
-            "failed": "failed", "canceled": "canceled"}
-NODE_ACTION = re.compile(r"^/voice/[^/]+/(?P<node>[^/]+)/key$")
+            "canceled": "canceled"}  # anything else: failed
 
 
 def _record(scene: Scene) -> None:
@@ -92,16 +89,16 @@ def _tallies(scene: Scene) -> list[tuple[str, str]]:
     here = (request.view_args or {}).get("node")
     menu = _ivr().line.menu
     digits = _digits()
+    chosen = scene.lang
     found: list[tuple[str, str]] = []
     if route == "start":
         found.append(("call", "started"))
-    if route in KEY_ROUTES and digits:
-        target = _node_played(scene)
-        if target is not None and target in menu.nodes and target != here:
-            found.append(("topic", target))
-        chosen = scene.lang
-        if route == "language_key" and chosen:
-            found.append(("language", chosen))
+    if route == "language_key" and digits and chosen:
+        found.append(("language", chosen))
+    if route == "node_key" and chosen and here in menu.nodes:
+        option = menu.nodes[here].option(digits)
+        if option is not None:  # a topic chosen by its key (not back, repeat or a wrong key)
+            found.append(("topic", option.to))
     if isinstance(scene, Transfer):
         found.append(("transfer", scene.service))
     place = PLACES.get(route) or here or route
@@ -110,23 +107,11 @@ def _tallies(scene: Scene) -> list[tuple[str, str]]:
         found.append(("silent", place))
     if route == "transfer_done":
         service = (request.view_args or {}).get("service", "")
-        outcome = OUTCOMES.get(request.values.get("DialCallStatus", ""), "other")
+        outcome = OUTCOMES.get(request.values.get("DialCallStatus", ""), "failed")
         found.append(("transfer_end", f"{service if service in menu.services else 'unknown'}:{outcome}"))
     if isinstance(scene, Goodbye):
         found.append(("ended", place))
     return found
-
-
-def _node_played(scene: Scene) -> str | None:
-    """The menu node a scene plays, unless it is the same node again after a wrong key."""
-    if isinstance(scene, Ask):
-        parts = urlsplit(scene.action)
-        match = NODE_ACTION.match(parts.path)
-        wrong_keys = parse_qs(parts.query).get("e", ["0"])[0]
-        return match["node"] if match and wrong_keys == "0" else None
-    if isinstance(scene, Transfer):  # a transfer node (e.g. "talk to someone") names itself
-        return parse_qs(urlsplit(scene.action).query).get("node", [None])[0]
-    return None
 
 
 def _lang(code: str) -> str | None:
