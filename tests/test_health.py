@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask
 
+from ivr import health
 from ivr.cli import main
 from ivr.counts import report, store
 from ivr.counts.week import iso_week, last_weeks, today
@@ -39,16 +40,17 @@ def seed(url: str, rows: dict[tuple[str, str, str], int]) -> None:
 
 def test_healthz_answers_a_tiny_json_without_authentication(make_app: Callable[..., Flask]) -> None:
     app = make_app(IVR_CONSOLE_PASSWORD=PASSWORD)
-    line = app.extensions["ivr"].line
+    loaded = app.extensions["ivr"]
     answer = app.test_client().get("/healthz")  # no signature, no password
     assert answer.status_code == 200 and answer.mimetype == "application/json"
     assert answer.headers["Cache-Control"] == "no-store"
     body = answer.get_json()
     assert set(body) == HEALTH_KEYS
     assert body["status"] == "ok" and body["content"] is True
-    assert body["languages"] == len(line.offered) > 2
+    assert body["languages"] == len(health.offered(loaded)) > 2
     assert body["audio_files"] == 0  # this line has no built audio
-    assert body["degraded"] == sorted(line.unavailable) and "uk" in body["degraded"]
+    assert body["degraded"] == health.degraded(loaded) and "uk" in body["degraded"]
+    assert set(body["degraded"]).isdisjoint(health.offered(loaded))
     assert body["database"] is True
     text = answer.get_data(as_text=True)
     for secret in (TOKEN, PASSWORD, "ivr.example.org", "counts.sqlite", "+4722331160"):
@@ -76,7 +78,7 @@ def test_healthz_fails_only_when_the_line_cannot_answer_a_call(make_app: Callabl
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("no menu")
 
-    monkeypatch.setattr(app.extensions["ivr"].line, "language_menu", broken)
+    monkeypatch.setattr(health, "first_answer", broken)
     answer = app.test_client().get("/healthz")
     assert answer.status_code == 503
     assert answer.get_json()["status"] == "failing"
@@ -218,3 +220,8 @@ def test_the_console_says_when_counting_is_off_or_the_database_is_gone(make_app:
 def test_the_base_url_is_not_on_the_page(make_app: Callable[..., Flask]) -> None:
     page = make_app(IVR_CONSOLE_PASSWORD=PASSWORD).test_client().get("/console/health", headers=AUTH)
     assert BASE not in page.get_data(as_text=True)
+
+
+def test_the_health_check_builds_the_real_first_answer(make_app: Callable[..., Flask]) -> None:
+    twiml = health.first_answer(make_app().extensions["ivr"])
+    assert twiml.startswith("<?xml") and "<Gather" in twiml and "Polly.Ida-Neural" in twiml
