@@ -95,8 +95,9 @@ def _tallies(scene: Scene) -> list[tuple[str, str]]:
         found.append(("call", "started"))
     if route == "language_key" and digits and chosen:
         found.append(("language", chosen))
-    if route == "node_key" and chosen and here in menu.nodes:
-        option = menu.nodes[here].option(digits)
+    node = menu.nodes.get(here or "")
+    if route == "node_key" and chosen and node is not None:
+        option = node.option(digits)
         if option is not None:  # a topic chosen by its key (not back, repeat or a wrong key)
             found.append(("topic", option.to))
     if isinstance(scene, Transfer):

@@ -74,6 +74,8 @@ def call_map() -> tuple[str, int] | str:
 @bp.get("/health")
 def health() -> str:
     """Line health: Twilio's error codes and the weekly counts (?weeks=N, default 8)."""
+    from flask import current_app
+
     from ..counts import report
 
     weeks = min(max(request.args.get("weeks", 8, type=int) or 8, 1), 52)

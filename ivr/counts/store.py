@@ -92,7 +92,7 @@ def make_engine(url: str) -> Engine:
             try:  # WAL: readers (the console) never block the writer; fails harmlessly when read-only
                 dbapi_connection.execute("PRAGMA journal_mode=WAL")
                 dbapi_connection.execute("PRAGMA synchronous=NORMAL")
-            except Exception:  # noqa: BLE001, S110 - a read-only file still opens for reading
+            except Exception:  # noqa: BLE001 - a read-only file still opens for reading
                 pass
 
         return engine
