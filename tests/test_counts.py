@@ -294,3 +294,60 @@ def test_drops_are_reported_at_most_once_a_minute_and_none_is_forgotten(
         "counts not written (the database failed: OperationalError); 6 count(s) dropped since the last report"
     ]
     counter.close()
+
+
+# Under the production server: several workers, each with its own writer --------------------------
+
+
+@pytest.mark.parametrize("preload", [False, True], ids=["fork-then-load", "preload"])
+def test_gunicorn_workers_count_every_call_and_flush_on_shutdown(
+    database_url: str, tmp_path: Path, preload: bool
+) -> None:
+    import os
+    import subprocess
+    import sys
+    from urllib.parse import urlencode
+    from urllib.request import Request, urlopen
+
+    from twilio.request_validator import RequestValidator
+
+    from .conftest import BASE, HELPLINE, TOKEN
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("IVR_", "TWILIO_"))}
+    env.update(TWILIO_AUTH_TOKEN=TOKEN, PUBLIC_BASE_URL=BASE, IVR_DATABASE_URL=database_url,
+               IVR_AUDIO_DIR=str(tmp_path / "no-audio"))
+    command = [str(Path(sys.executable).parent / "gunicorn"), "--workers", "3", "--bind", f"127.0.0.1:{port}",
+               *(["--preload"] if preload else []), "ivr:create_app()"]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        def post(path: str, **extra: str) -> bytes:
+            params = {"CallSid": "CA" + "3" * 32, "From": CALLER, "To": HELPLINE, "FromCountry": "NO", **extra}
+            signature = RequestValidator(TOKEN).compute_signature(BASE + path, params)
+            request = Request(f"http://127.0.0.1:{port}{path}", data=urlencode(params).encode(),
+                              headers={"X-Twilio-Signature": signature})
+            with urlopen(request, timeout=10) as response:
+                return bytes(response.read())
+
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                post("/voice")
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.2)
+        for _ in range(29):
+            post("/voice")
+        for _ in range(30):
+            assert b"<Gather" in post("/voice/languages/key", Digits="2")
+    finally:
+        server.terminate()  # SIGTERM: a graceful stop, as a platform does on deploy
+        output, _ = server.communicate(timeout=60)
+    assert server.returncode == 0, output
+    assert CALLER not in output and CALLER[3:] not in output
+    engine = store.make_engine(database_url)
+    counts = {(m, label): n for _, m, label, n in store.read_weekly(engine, [iso_week()])}
+    engine.dispose()
+    assert counts == {("call", "started"): 30, ("language", "en"): 30}, output

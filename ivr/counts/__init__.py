@@ -23,7 +23,7 @@ def init_app(app: Flask) -> None:
     """Make this process's counter (app.extensions["counts"]) and the alerts webhook."""
     settings = app.extensions["ivr"].settings
     counter = Counter(settings.database_url, enabled=settings.counts)
-    counter.start()  # creates the schema in the background, never delaying start-up
+    counter.prepare()  # the schema, created on first start (bounded by the database's short timeouts)
     atexit.register(counter.close, 2.0)  # what the last calls counted, on a clean shutdown
     app.extensions["counts"] = counter
 

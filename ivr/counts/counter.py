@@ -112,10 +112,29 @@ class Counter:
 
     # The writer thread ----------------------------------------------------------------
 
-    def start(self) -> None:
-        """Start the writer now, so the schema is created at start-up rather than on the first call."""
-        if self.enabled:
-            self._put(("probe", ()))
+    def prepare(self) -> None:
+        """Create the schema now, at start-up, in this thread; never raises.
+
+        It starts no thread and keeps no connection: under `gunicorn --preload` the app is
+        built in the master, which then forks the workers, and a fork must not copy a thread
+        in the middle of a write (or of an import). Each worker starts its own writer on its
+        first count. A database that is down only costs start-up its short timeout.
+        """
+        if not self.enabled:
+            return
+        engine = None
+        try:
+            engine = store.make_engine(self.url)
+            store.create_schema(engine, self.url)
+            self._schema, self._reachable = True, True
+        except Exception as error:  # noqa: BLE001 - the line starts without its counts
+            self._reachable = False
+            log.warning("counts: the database could not be prepared (%s); counts are dropped until it can",
+                        type(error).__name__)
+        finally:
+            self._checked = time.monotonic()
+            if engine is not None:
+                engine.dispose()
 
     def _run(self, work: queue.Queue[Item]) -> None:
         while True:
