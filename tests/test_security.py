@@ -127,7 +127,9 @@ def procfile_command(port: int) -> list[str]:
 def server_env(port: int, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("IVR_", "TWILIO_"))}
     bindir = str(Path(sys.executable).parent)
-    return {**env, "PATH": f"{bindir}:{env.get('PATH', '')}", "PORT": str(port), "WEB_CONCURRENCY": "1", **extra}
+    # IVR_COUNTS=off: the server's counts would otherwise go to instance/ in the checkout.
+    return {**env, "PATH": f"{bindir}:{env.get('PATH', '')}", "PORT": str(port), "WEB_CONCURRENCY": "1",
+            "IVR_COUNTS": "off", **extra}
 
 
 @pytest.fixture
