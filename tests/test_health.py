@@ -225,3 +225,17 @@ def test_the_base_url_is_not_on_the_page(make_app: Callable[..., Flask]) -> None
 def test_the_health_check_builds_the_real_first_answer(make_app: Callable[..., Flask]) -> None:
     twiml = health.first_answer(make_app().extensions["ivr"])
     assert twiml.startswith("<?xml") and "<Gather" in twiml and "Polly.Ida-Neural" in twiml
+
+
+def test_calls_walked_through_the_line_show_on_the_console_as_counts_only(make_app: Callable[..., Flask]) -> None:
+    app = make_app(IVR_CONSOLE_PASSWORD=PASSWORD, IVR_DIAL_LEGEVAKT=LEGEVAKT)
+    for _ in range(5):
+        walk(Twilio(app), CALLS[2])  # silence in the language menu, then ROSA, who does not answer
+    walk(Twilio(app), CALLS[1])
+    assert app.extensions["counts"].flush(30.0)
+    page = app.test_client().get("/console/health", headers=AUTH).get_data(as_text=True)
+    row = re.search(r'<th scope="row">languages</th>\s*<td><span class="bar w100"></span><span class="n">5<', page)
+    assert row, page
+    assert re.search(r'<th scope="row">started</th>\s*<td><span class="bar w100"></span><span class="n">6<', page)
+    assert re.search(r'<th scope="row">nb</th>\s*<td><span class="bar w5 few"></span><span class="n">fewer than 5<', page)
+    assert "+4798765432" not in page and "CA" + "1" * 32 not in page
