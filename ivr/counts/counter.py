@@ -14,6 +14,7 @@ import os
 import queue
 import threading
 import time
+import weakref
 from collections import Counter as Tally
 from collections.abc import Iterable
 from typing import Literal
@@ -45,9 +46,13 @@ class Counter:
         self.idle = idle
         self._pid = -1
         self._reset()
+        _counters.add(self)
 
     def _reset(self) -> None:
         """Fresh state for this process (also after a fork: the parent's thread is not here)."""
+        inherited: Engine | None = getattr(self, "_engine", None)
+        if inherited is not None:
+            inherited.dispose(close=False)  # the parent's connections stay the parent's, untouched
         self._pid = os.getpid()
         self._lock = threading.Lock()
         self._queue: queue.Queue[Item] = queue.Queue(QUEUE_SIZE)
@@ -232,3 +237,16 @@ class Counter:
                 while self._reachable is None and time.monotonic() < deadline:
                     time.sleep(0.01)
         return bool(self._reachable)
+
+
+# After a fork (gunicorn's workers), each counter starts afresh in the child, before any of the
+# child's request threads exist: the parent's writer thread, queue and connections are not its own.
+_counters: weakref.WeakSet[Counter] = weakref.WeakSet()
+
+
+def _after_fork() -> None:
+    for counter in list(_counters):
+        counter._reset()
+
+
+os.register_at_fork(after_in_child=_after_fork)
