@@ -296,56 +296,48 @@ def test_drops_are_reported_at_most_once_a_minute_and_none_is_forgotten(
     counter.close()
 
 
-# Under the production server: several workers, each with its own writer --------------------------
+# Under the production server: the Procfile's gunicorn, several workers and threads ----------------
 
 
 @pytest.mark.parametrize("preload", [False, True], ids=["fork-then-load", "preload"])
-def test_gunicorn_workers_count_every_call_and_flush_on_shutdown(
+def test_the_procfile_server_counts_every_call_and_flushes_on_shutdown(
     database_url: str, tmp_path: Path, preload: bool
 ) -> None:
-    import os
-    import subprocess
-    import sys
+    from concurrent.futures import ThreadPoolExecutor
     from urllib.parse import urlencode
     from urllib.request import Request, urlopen
 
     from twilio.request_validator import RequestValidator
 
+    from ivr.bench import procfile
+
     from .conftest import BASE, HELPLINE, TOKEN
 
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("IVR_", "TWILIO_"))}
-    env.update(TWILIO_AUTH_TOKEN=TOKEN, PUBLIC_BASE_URL=BASE, IVR_DATABASE_URL=database_url,
-               IVR_AUDIO_DIR=str(tmp_path / "no-audio"))
-    command = [str(Path(sys.executable).parent / "gunicorn"), "--workers", "3", "--bind", f"127.0.0.1:{port}",
-               *(["--preload"] if preload else []), "ivr:create_app()"]
-    server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        def post(path: str, **extra: str) -> bytes:
-            params = {"CallSid": "CA" + "3" * 32, "From": CALLER, "To": HELPLINE, "FromCountry": "NO", **extra}
-            signature = RequestValidator(TOKEN).compute_signature(BASE + path, params)
-            request = Request(f"http://127.0.0.1:{port}{path}", data=urlencode(params).encode(),
-                              headers={"X-Twilio-Signature": signature})
-            with urlopen(request, timeout=10) as response:
-                return bytes(response.read())
+    settings = {
+        "TWILIO_AUTH_TOKEN": TOKEN, "PUBLIC_BASE_URL": BASE, "IVR_DATABASE_URL": database_url,
+        "IVR_AUDIO_DIR": str(tmp_path / "no-audio"), "WEB_CONCURRENCY": "3", "WEB_THREADS": "8",
+        **({"GUNICORN_CMD_ARGS": "--preload"} if preload else {}),
+    }
 
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                post("/voice")
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise
-                time.sleep(0.2)
-        for _ in range(29):
-            post("/voice")
-        for _ in range(30):
-            assert b"<Gather" in post("/voice/languages/key", Digits="2")
+    def post(port: int, path: str, **extra: str) -> bytes:
+        params = {"CallSid": "CA" + "3" * 32, "From": CALLER, "To": HELPLINE, "FromCountry": "NO", **extra}
+        signature = RequestValidator(TOKEN).compute_signature(BASE + path, params)
+        request = Request(f"http://127.0.0.1:{port}{path}", data=urlencode(params).encode(),
+                          headers={"X-Twilio-Signature": signature})
+        with urlopen(request, timeout=10) as response:
+            return bytes(response.read())
+
+    port = procfile.free_port()
+    process = procfile.start(port, settings)
+    try:
+        procfile.wait_until_listening(process, port)
+        with ThreadPoolExecutor(8) as pool:  # concurrent calls, spread over the workers' threads
+            started = list(pool.map(lambda _: post(port, "/voice"), range(30)))
+            chosen = list(pool.map(lambda _: post(port, "/voice/languages/key", Digits="2"), range(30)))
+        assert all(b"<Gather" in answer for answer in started + chosen)
     finally:
-        server.terminate()  # SIGTERM: a graceful stop, as a platform does on deploy
-        output, _ = server.communicate(timeout=60)
-    assert server.returncode == 0, output
+        output = procfile.stop(process)  # SIGTERM: a graceful stop, as a platform does on deploy
+    assert process.returncode == 0, output
     assert CALLER not in output and CALLER[3:] not in output
     engine = store.make_engine(database_url)
     counts = {(m, label): n for _, m, label, n in store.read_weekly(engine, [iso_week()])}
