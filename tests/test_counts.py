@@ -343,3 +343,17 @@ def test_the_procfile_server_counts_every_call_and_flushes_on_shutdown(
     counts = {(m, label): n for _, m, label, n in store.read_weekly(engine, [iso_week()])}
     engine.dispose()
     assert counts == {("call", "started"): 30, ("language", "en"): 30}, output
+
+
+def test_without_postgresql_ci_fails_and_a_local_run_skips_naming_what_is_missing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from .pg import PG_ENV, require
+
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match=f"CI=true but no PostgreSQL: set {PG_ENV}"):
+        require(None)
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="apt-get install postgresql"):
+        require(None)
+    assert require("postgresql://ivr@127.0.0.1:1/x") == "postgresql://ivr@127.0.0.1:1/x"
