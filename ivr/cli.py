@@ -160,6 +160,8 @@ from .smoke import command as smoke
 
 main.add_command(audio)
 main.add_command(smoke)
+from .counts.cli import stats  # noqa: E402
+main.add_command(stats)
 
 
 @main.group()
