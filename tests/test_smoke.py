@@ -65,6 +65,7 @@ def line(tmp_path: Path) -> Iterator[Callable[..., int]]:
             "PUBLIC_BASE_URL": f"http://127.0.0.1:{public_port or port}",
             "IVR_CALLER_ID": HELPLINE,
             "IVR_AUDIO_DIR": str(tmp_path / "no-audio"),
+            "IVR_DATABASE_URL": f"sqlite:///{tmp_path / 'counts.sqlite'}",  # not the checkout's instance/
             **env,
         }
         process = procfile.start(port, settings)
