@@ -65,4 +65,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     views.init_app(app)
     media.init_app(app)
     console.init_app(app)
+    from .studio.live import follow_manifest
+
+    follow_manifest(app)  # approved recordings reach calls without a restart
     return app

@@ -51,6 +51,20 @@ class AudioFile:
     peak: float | None = None  # dBFS, the loudest sample
     source: str = ""  # what was spoken: a recording's sha256, or the voice (gtts:no:com)
     pipeline: int = 0  # the processing version that made the file
+    # Recordings only: a second person listened and approved it (see heard_on_calls), and the
+    # ISO week it was recorded ("2026-W49"). Never who: no names are kept.
+    approved: bool = False
+    recorded: str = ""
+
+
+def heard_on_calls(entry: AudioFile) -> bool:
+    """THE rule for what a caller may hear from the manifest: a person's recording only once a
+    second person has approved it (console call map or `ivr audio approve`); a voice's file always.
+
+    Every lookup for calls goes through `Catalog.find`, which applies it, and only such files are
+    served at /audio/, so an unreviewed recording is never played or fetched by a caller.
+    """
+    return entry.engine != "recorded" or entry.approved
 
 
 class Catalog:
@@ -60,7 +74,7 @@ class Catalog:
         self._files: dict[tuple[str, str], list[AudioFile]] = {}
         for f in files:
             self._files.setdefault((f.lang, f.prompt), []).append(f)
-        self._names = frozenset(f.file for group in self._files.values() for f in group)
+        self._names = frozenset(f.file for group in self._files.values() for f in group if heard_on_calls(f))
 
     @classmethod
     def load(cls, audio_dir: Path) -> Catalog:
@@ -76,14 +90,19 @@ class Catalog:
             return cls()
         return cls(e for e in entries if (audio_dir / e.file).is_file())
 
-    def find(self, lang: str, prompt: str, text: str, engines: Iterable[str]) -> AudioFile | None:
-        """The best file made from exactly this text by an allowed engine, if any."""
+    def find(
+        self, lang: str, prompt: str, text: str, engines: Iterable[str], unreviewed: bool = False
+    ) -> AudioFile | None:
+        """The best file made from exactly this text by an allowed engine that callers may hear.
+
+        `unreviewed=True` also finds recordings not approved yet: for reviewers' previews only.
+        """
         allowed = set(engines)
         wanted = text_hash(text)
         candidates = [
             f
             for f in self._files.get((lang, prompt), ())
-            if f.text_hash == wanted and f.engine in allowed
+            if f.text_hash == wanted and f.engine in allowed and (unreviewed or heard_on_calls(f))
         ]
         candidates.sort(key=lambda f: ENGINE_PREFERENCE.index(f.engine) if f.engine in ENGINE_PREFERENCE else 99)
         return candidates[0] if candidates else None
@@ -94,7 +113,7 @@ class Catalog:
         return all(self.find(lang, p, t, engines) for p, t in prompts.items())
 
     def has_file(self, name: str) -> bool:
-        """Whether `name` (relative to the audio folder) is a file the manifest lists."""
+        """Whether `name` (relative to the audio folder) is a file the manifest lists that callers may hear."""
         return name in self._names
 
     def files(self) -> list[AudioFile]:

@@ -35,6 +35,9 @@ class Settings:
     audio_base_url: str | None = None
     service_numbers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     console_password: str | None = None
+    # Opens only the recording studio (/console/record) and its upload, never the rest of the
+    # console: recorders record, and a person with the console password approves.
+    recorder_password: str | None = None
     dev: bool = False
     prompts_dir: Path = DEFAULT_PROMPTS_DIR
     audio_dir: Path = DEFAULT_AUDIO_DIR
@@ -103,10 +106,16 @@ class Settings:
             audio_base_url=url("AUDIO_BASE_URL"),
             service_numbers=MappingProxyType({k: v for k, v in services.items() if v}),
             console_password=text("IVR_CONSOLE_PASSWORD"),
+            recorder_password=text("IVR_RECORDER_PASSWORD"),
             dev=flag("IVR_DEV"),
             prompts_dir=Path(text("IVR_PROMPTS_DIR") or DEFAULT_PROMPTS_DIR),
             audio_dir=Path(text("IVR_AUDIO_DIR") or DEFAULT_AUDIO_DIR),
         )
+        if settings.recorder_password and settings.recorder_password == settings.console_password:
+            problems.append(
+                "IVR_RECORDER_PASSWORD is the same as IVR_CONSOLE_PASSWORD: recorders would be able to "
+                "approve their own takes; give them a password of their own"
+            )
         if problems:
             raise ConfigError(problems)
         return settings
