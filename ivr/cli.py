@@ -71,12 +71,17 @@ def check() -> None:
         if ivr.settings.languages and code in ivr.settings.languages
     ]
     problems += check_scripts(content) + check_identity(content)
+    from .studio.takes import lines_for_check, progress
+
     for code, why in line.unavailable.items():
         lang = content.languages[code]
         click.echo(f"off: {code} ({lang.english_name}): {why}")
-        if lang.recorded_only:
-            missing = [p for p, t in lang.prompts.items() if not ivr.catalog.find(code, p, t, ["recorded"])]
-            click.echo(f"  {len(missing)} recordings missing in audio/recorded/{code}/: {', '.join(missing)}")
+        if lang.recorded_only:  # missing, stale, rejected, waiting for review (ivr.studio.takes)
+            click.echo("\n".join(lines_for_check(progress(content, ivr.settings.audio_dir, code))))
+    for code in line.offered:
+        waiting = progress(content, ivr.settings.audio_dir, code).prompts("recorded", "stale", "rejected")
+        if waiting:
+            click.echo(f"recordings of {code} not heard on calls (unapproved, stale or rejected): {', '.join(waiting)}")
     robotic = [c for c in line.offered if line.plays_offline_voice(c)]
     if robotic:
         click.echo(

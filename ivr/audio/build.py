@@ -26,9 +26,10 @@ from typing import Literal
 
 from ..catalog import AudioFile
 from ..content import Content, Language, text_hash
+from ..studio.takes import mirror
 from .errors import DecodeError, EngineUnavailable, SourceError, WriteError
 from .process import Processed, measure_file, process
-from .sources import NotHere, Plan, Source
+from .sources import RECORDED_DIR, NotHere, Plan, Source
 from .spec import PIPELINE_VERSION, TELEPHONE_FORMAT
 from .store import Store, built_name
 from .types import Audio
@@ -267,7 +268,8 @@ class Builder:
         pool.shutdown()
         order = {p: i for i, p in enumerate(self.content.required_prompts())}
         outcomes.sort(key=lambda o: (work.languages.index(o.lang), order.get(o.prompt, 0)))
-        entries = self._settle(work, outcomes)
+        # A recording plays on calls only as its take record's review says (ivr.studio.takes).
+        entries = [mirror(e, self.store.root / RECORDED_DIR) for e in self._settle(work, outcomes)]
         error = None
         written = False
         removed: list[str] = []

@@ -13,10 +13,24 @@ from dataclasses import dataclass, field
 from ..app import Ivr
 from ..catalog import AudioFile, playable_engines
 from ..config import DIAL_PREFIX, ENGINES
-from ..content import FLOW_KEY_PROMPTS, SOURCE_LANGUAGE, Language, Node, spoken_numbers, text_hash
+from ..content import (
+    FLOW_KEY_PROMPTS,
+    SOURCE_LANGUAGE,
+    Language,
+    Node,
+    spoken_numbers,
+    text_hash,
+)
 from ..flow import Ask, Part, Scene, Transfer
 from ..simulator import describe_number
-from ..timing import PAUSE, ZERO, Seconds, prompt_seconds, spoken_seconds, time_to_rosa_option
+from ..timing import (
+    PAUSE,
+    ZERO,
+    Seconds,
+    prompt_seconds,
+    spoken_seconds,
+    time_to_rosa_option,
+)
 from ..twiml import GATHER_TIMEOUT
 
 ENGINE_NAMES = {"recorded": "recorded (a person)", "gtts": "gTTS", "espeak": "offline (eSpeak NG)"}
@@ -67,6 +81,7 @@ class Row:
     key: str | None = None  # the key this prompt offers
     leads_to: str | None = None  # the section the key leads to
     note: str = ""
+    review: Audio | None = None  # a recording of the current words waiting for approval (not heard on calls)
 
     @property
     def numbers(self) -> list[str]:
@@ -190,10 +205,27 @@ class _Mapper:
         if code == self.lang.code:
             self.shown.add(prompt)
         audio, flags = self._audio(lang, prompt, text)
+        review = self._review(lang, prompt, text)
+        if review and review.engine == "rejected":
+            flags.append(Flag("rejected", "recording rejected by a reviewer: to be recorded again"))
+            review = None
+        elif review:
+            flags.append(Flag("unapproved", "recorded, not approved: callers hear it once a second person approves it"))
         flags += self._translation(lang, prompt, text)
         seconds = prompt_seconds(self.line, part)
         key = key or FLOW_KEY_PROMPTS.get(prompt)  # the language menu's options, "more languages", "try again"
-        return Row(lang, prompt, text, seconds, starts_at, audio, tuple(flags), key, leads_to, note)
+        return Row(lang, prompt, text, seconds, starts_at, audio, tuple(flags), key, leads_to, note, review)
+
+    def _review(self, lang: Language, prompt: str, text: str) -> Audio | None:
+        """A recording of these words that nobody has approved yet, served to the console only."""
+        pending = self.ivr.catalog.find(lang.code, prompt, text, ("recorded",), unreviewed=True)
+        if pending is None or pending.approved:
+            return None
+        from ..studio.takes import state  # the take's record: rejected, or waiting
+
+        rejected = state(self.ivr.settings.audio_dir, lang, prompt).status == "rejected"
+        engine = "rejected" if rejected else pending.engine
+        return Audio(f"/console/record/take/{lang.code}/{prompt}.wav", engine, pending.duration, played=False)
 
     def _end(self, parts: Iterable[Part], at: Seconds | None) -> Seconds | None:
         """When prompts played one after another from `at` end."""

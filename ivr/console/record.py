@@ -11,7 +11,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, send_file
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    send_file,
+)
 
 from .access import role
 
@@ -82,7 +91,7 @@ def _from_this_site() -> None:
 def page() -> str | tuple[str, int]:
     """The studio for one language (?lang=ti); without it, the languages and how far each is."""
     from ..studio import takes
-    from ..studio.intake import UPLOAD_LIMIT, bounds
+    from ..studio.checks import UPLOAD_LIMIT, bounds
     from ..studio.script import lines
 
     ivr = _ivr()
@@ -129,7 +138,7 @@ def _hash(text: str) -> str:
 @bp.post("/take")
 def upload() -> Response:
     """Keep a take: ?lang=ti&prompt=greeting&for=<text hash shown>, the audio as the body."""
-    from ..studio.intake import UPLOAD_LIMIT
+    from ..studio.checks import UPLOAD_LIMIT
 
     _from_this_site()
     lang = _language(request.args.get("lang", ""))

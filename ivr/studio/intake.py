@@ -27,34 +27,25 @@ from datetime import date
 from pathlib import Path
 
 from ..audio.build import file_digest
-from ..audio.errors import DecodeError
+from ..audio.errors import DecodeError, WriteError
 from ..audio.ffmpeg import AudioSegment, ffmpeg_exe
 from ..audio.process import FRAME_MS, FULL_SCALE, process_decoded, speech_level, trim
 from ..audio.sources import PIN_SUFFIX, RECORDED_DIR, RECORDING_SUFFIXES, spoken
 from ..audio.spec import PIPELINE_VERSION, RATE
-from ..audio.store import TMP_DIR, Store, built_name
+from ..audio.store import TMP_DIR, Store, Writer, built_name, write_bytes
 from ..catalog import AudioFile
 from ..content import Content, text_hash
-from ..timing import spoken_seconds
+from .checks import (
+    CLIP_LEVEL,
+    CLIP_SHARE,
+    ENDS_FORGIVEN,
+    MAX_TAKE_SECONDS,
+    QUIET_LEVEL,
+    SPEECH_SHARE,
+    UPLOAD_LIMIT,
+    bounds,
+)
 from .takes import StudioError, TakeRecord, iso_week, locked, record_json, record_path
-
-# A take from the browser: at most MAX_TAKE_SECONDS of audio, and the bulkiest form a browser
-# may send it in is uncompressed 48 kHz 16-bit mono WAV (96 KB/s): 120 s of it is 11.5 MB.
-# Opus from Chromium or Firefox is about 30 times smaller. Anything bigger is not one prompt.
-UPLOAD_LIMIT = 12 * 1024 * 1024
-# Files from a studio session may be 96 kHz 24-bit stereo (576 KB/s): 120 s is 69 MB.
-IMPORT_LIMIT = 80 * 1024 * 1024
-MAX_TAKE_SECONDS = 120.0  # the longest prompt is under a minute; a take this long is a mistake
-DECODE_TIMEOUT = 60
-
-QUIET_LEVEL = -45.0  # dBFS active speech level: below this the voice is lost in the hiss once levelled
-CLIP_LEVEL = 32700  # a sample this close to full scale (-0.02 dBFS) was clipped by the microphone or the gain
-CLIP_SHARE = 0.001  # clipped samples in one of a thousand: audible crackle
-SPEECH_SHARE = 0.3  # under 30 % of the take is speech (ends aside): mostly silence
-ENDS_FORGIVEN = 2.0  # seconds of silence before and after the speech that are simply cut
-SHORTEST = 0.4  # a take under 40 % of the estimated time skips words
-LONGEST = 2.5  # over 2.5 times the estimate (plus SLACK) it has pauses or extra words
-SLACK = 3.0  # seconds: short prompts vary most
 
 # First bytes of the formats taken, and the suffix the recording is stored under.
 # MediaRecorder sends WebM (Chromium), Ogg (Firefox) or MP4 (Safari).
@@ -67,23 +58,11 @@ SIGNATURES = (
 )
 
 
+DECODE_TIMEOUT = 60
+
+
 class Refused(StudioError):
     """A take that does not go on the line; the message says why and what to do."""
-
-
-@dataclass(frozen=True)
-class Bounds:
-    """How long a take of a text may be, in seconds of speech (silence at the ends cut)."""
-
-    expected: float
-    shortest: float
-    longest: float
-
-
-def bounds(text: str, script: str) -> Bounds:
-    """The estimate of ivr.timing, and the range a take is accepted in."""
-    expected = spoken_seconds(text, script)
-    return Bounds(expected, round(expected * SHORTEST, 1), round(expected * LONGEST + SLACK, 1))
 
 
 @dataclass(frozen=True)
@@ -129,8 +108,8 @@ def decode_native(path: Path) -> AudioSegment:
 
 def speech_seconds(segment: AudioSegment) -> float:
     """Seconds of 20 ms frames that hold speech, gated as ivr.audio.process.speech_level is."""
-    from ..audio.process import ABSOLUTE_GATE, RELATIVE_GATE
     from ..audio._audioop import audioop
+    from ..audio.process import ABSOLUTE_GATE, RELATIVE_GATE
 
     pcm, rate = segment.raw_data, segment.frame_rate
     step = rate * FRAME_MS // 1000 * 2
@@ -221,6 +200,7 @@ def take(
     recorded_for: str | None = None,
     limit: int = UPLOAD_LIMIT,
     today: date | None = None,
+    writer: Writer = write_bytes,
 ) -> Accepted:
     """Check a take of one prompt and, if it is fit, store it as that prompt's recording.
 
@@ -241,7 +221,7 @@ def take(
     if not data:
         raise Refused("the take is empty: record it again")
     suffix = suffix_of(data)
-    store = Store(audio_dir)
+    store = Store(audio_dir, writer)
     scratch = audio_dir / TMP_DIR / f"take-{uuid.uuid4().hex}{suffix}"
     try:
         scratch.parent.mkdir(parents=True, exist_ok=True)
@@ -270,13 +250,17 @@ def take(
         entries, problem = store.load_manifest()
         if problem:
             raise Refused(f"{problem}: ask whoever runs the line to run `ivr audio build`; nothing was stored")
-        store.put(name, processed.wav)
-        store.put(recording, data)  # replaces the previous take of the same format only now
-        store.put(f"{folder}/{prompt}{PIN_SUFFIX}", (spoken(text) + "\n").encode("utf-8"))
-        store.put(os.path.relpath(record_path(audio_dir / recording), audio_dir), record_json(record))
+        _stage(store, [
+            (name, processed.wav),
+            (recording, data),  # replaces the previous take of the same format, once every file is written
+            (f"{folder}/{prompt}{PIN_SUFFIX}", (spoken(text) + "\n").encode("utf-8")),
+            (os.path.relpath(record_path(audio_dir / recording), audio_dir), record_json(record)),
+        ])  # fmt: skip
         old = [e for e in entries if e.lang == code and e.prompt == prompt and e.engine == "recorded"]
-        kept = [e for e in entries if e not in old]
-        store.save_manifest([*kept, entry])
+        try:
+            store.save_manifest([*(e for e in entries if e not in old), entry])
+        except WriteError as e:
+            raise Refused(f"the take is stored but the manifest could not be updated ({e}): run `ivr audio build --lang {code}`") from e
         replaced = []
         for stale in old:
             if stale.file != name:
@@ -287,6 +271,24 @@ def take(
                 store.remove(f"{folder}/{prompt}{other}")
                 replaced.append(f"{folder}/{prompt}{other}")
     return Accepted(entry, replaced, said)
+
+
+def _stage(store: Store, files: list[tuple[str, bytes]]) -> None:
+    """Write every file aside first, then rename them all into place: a full disk replaces nothing."""
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for name, blob in files:
+            tmp = store.root / TMP_DIR / f"{uuid.uuid4().hex}.part"
+            tmp.parent.mkdir(parents=True, exist_ok=True)
+            staged.append((tmp, store.path(name)))
+            store.writer(tmp, blob)
+    except OSError as e:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise Refused(f"the take could not be stored ({e.strerror or e}); nothing was changed") from e
+    for tmp, target in staged:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp, target)
 
 
 def _telephone_rate(path: Path) -> AudioSegment:

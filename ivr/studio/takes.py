@@ -292,7 +292,7 @@ def lines_for_check(progress: Progress) -> list[str]:
     code = progress.lang.code
     lines = []
     for status, what in (
-        ("missing", "not recorded"),
+        ("missing", f"not recorded (record them at /console/record?lang={code})"),
         ("stale", "recorded for older words"),
         ("rejected", "rejected by a reviewer"),
         ("recorded", "recorded, not approved yet"),
