@@ -210,6 +210,7 @@ class _Mapper:
             flags.append(Flag("rejected", "recording rejected by a reviewer: to be recorded again"))
             review = None
         elif review:
+            flags = [f for f in flags if f.kind != "missing-audio"]  # it is recorded: it waits for review
             flags.append(Flag("unapproved", "recorded, not approved: callers hear it once a second person approves it"))
         flags += self._translation(lang, prompt, text)
         seconds = prompt_seconds(self.line, part)
