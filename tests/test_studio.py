@@ -42,7 +42,7 @@ CONSOLE = basic("console", "console-password-for-tests")
 RECORDER = basic("recorder", "recorder-password-for-tests")
 TI = CONTENT.languages["ti"]
 PROMPT = "danger"
-REQUIRED = CONTENT.required_prompts()
+REQUIRED = CONTENT.caller_prompts("ti")
 
 
 def studio_app(audio: Path, **overrides: str) -> Flask:

@@ -134,7 +134,7 @@ def record(page: Page, prompt: str, keyboard: bool = False) -> None:
 def test_a_recorder_records_three_prompts_and_a_reviewer_approves_them(
     recorder: Page, browser: Browser, server: str, audio_dir: Path
 ) -> None:
-    total = len(CONTENT.required_prompts())
+    total = len(CONTENT.caller_prompts(LANG))
     recorder.goto(f"{server}/console/record?lang={LANG}")
     expect(recorder.locator("#summary")).to_have_text(f"0 of {total} recorded")
     script = recorder.locator(f"#p-{PROMPTS[0]} .script")

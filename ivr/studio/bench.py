@@ -43,7 +43,7 @@ def main() -> None:
 
     content = load()
     lang = content.languages[args.lang]
-    prompts = content.required_prompts()
+    prompts = content.caller_prompts(args.lang)
     voice = find_backend()
     with tempfile.TemporaryDirectory() as tmp:
         audio = Path(tmp) / "audio"

@@ -89,7 +89,7 @@ def import_takes(folder: Path, code: str) -> None:
     from .takes import StudioError, progress
 
     settings, content = _setup(code)
-    required = set(content.required_prompts())
+    required = set(content.caller_prompts(code))
     files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
     kept = refused = 0
     for path in files:

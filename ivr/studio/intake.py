@@ -210,7 +210,7 @@ def take(
     lang = content.languages.get(code)
     if lang is None:
         raise Refused(f"no language {code!r} on this line")
-    if prompt not in content.required_prompts() or prompt not in lang.prompts:
+    if prompt not in content.caller_prompts(code) or prompt not in lang.prompts:
         raise Refused(f"no prompt {prompt!r} in {code}")
     text = lang.text(prompt)
     words = text_hash(text)

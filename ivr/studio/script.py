@@ -1,34 +1,23 @@
 """What a recorder reads: each prompt's words, numbers kept left to right, with its note and context.
 
-In a right-to-left paragraph (Arabic script: Dari, Arabic) the bidi algorithm shows space-separated
-digit groups in reverse order: "22 33 11 60" appears as "60 11 33 22", and a recorder reading the
-number as one unit would say it backwards. Every number is therefore wrapped in a left-to-right
-isolate (U+2066 … U+2069), on the page and in the script sheet; the words themselves are unchanged.
+In right-to-left scripts every number and web address is in a left-to-right isolate (ivr.bidi), on
+the page and in the script sheet, so "22 33 11 60" is not read backwards; the words are unchanged.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..bidi import LRI, PDI, for_reading
 from ..content import Content
 from ..timing import spoken_seconds
 
-LRI, PDI = "\u2066", "\u2069"
-RTL_SCRIPTS = frozenset({"Arabic"})
+__all__ = ["FORMATS", "LRI", "PDI", "Line", "lines", "note_for", "notes", "sheet"]
 FORMATS = ("md", "csv")
-_NUMBER = re.compile(r"\d+(?: \d+)*")  # as ivr.content reads numbers
-
-
-def isolate_numbers(text: str, script: str) -> str:
-    """The text with each number in a left-to-right isolate, for right-to-left scripts."""
-    if script not in RTL_SCRIPTS:
-        return text
-    return _NUMBER.sub(lambda m: f"{LRI}{m.group(0)}{PDI}", text)
 
 
 def notes(prompts_dir: Path) -> dict[str, str]:
@@ -70,13 +59,14 @@ def lines(content: Content, code: str, prompts_dir: Path) -> list[Line]:
         Line(
             number=i,
             prompt=p,
-            text=isolate_numbers(lang.text(p), lang.script),
+            text=for_reading(lang.text(p), lang.script),
             seconds=round(spoken_seconds(lang.text(p), lang.script), 1),
             note=note_for(context, p),
-            norwegian=content.source.text(p),
-            english=english.text(p) if english else "",
+            # handoff_interpreter is never said in Norwegian or English: its note explains it instead
+            norwegian=content.source.prompts.get(p, ""),
+            english=english.prompts.get(p, "") if english else "",
         )
-        for i, p in enumerate(content.required_prompts(), start=1)
+        for i, p in enumerate(content.caller_prompts(code), start=1)
     ]
 
 
@@ -113,5 +103,7 @@ def sheet(content: Content, code: str, prompts_dir: Path, fmt: str = "md") -> st
         ]
         if line.note:
             body += [f"- Note: {line.note}"]
-        body += [f"- Norwegian: {line.norwegian}", f"- English: {line.english}", ""]
+        body += [f"- Norwegian: {line.norwegian}"] if line.norwegian else []
+        body += [f"- English: {line.english}"] if line.english else []
+        body += [""]
     return "\n".join(head + body)

@@ -170,7 +170,7 @@ def state(audio_dir: Path, lang: Language, prompt: str) -> PromptState:
 def progress(content: Content, audio_dir: Path, code: str) -> Progress:
     """Every prompt a language needs, in the order of the source file."""
     lang = content.languages[code]
-    return Progress(lang, tuple(state(audio_dir, lang, p) for p in content.required_prompts()))
+    return Progress(lang, tuple(state(audio_dir, lang, p) for p in content.caller_prompts(code)))
 
 
 # The manifest ----------------------------------------------------------------------------
@@ -246,7 +246,7 @@ def review(
     lang = content.languages.get(code)
     if lang is None:
         raise StudioError(f"no language {code!r} (have {', '.join(content.languages)})")
-    required = content.required_prompts()
+    required = content.caller_prompts(code)
     store = Store(audio_dir)
     week = iso_week(today)
     changed: list[str] = []
