@@ -177,8 +177,15 @@ def test_a_recorder_records_three_prompts_and_a_reviewer_approves_them(
             row = page.locator(f"[data-review-row][data-prompt='{prompt}']").first
             src = row.locator("audio").get_attribute("src") or ""
             assert page.request.get(server + src).ok  # the reviewer listens to exactly this file
-            row.locator("[data-verdict='approved']").click()
-            expect(row.locator(".review-result")).to_contain_text("Approved")
+        # One approved by its own button, the other two by "approve all", confirmed.
+        first = page.locator(f"[data-review-row][data-prompt='{PROMPTS[0]}']").first
+        first.locator("[data-verdict='approved']").click()
+        expect(first.locator(".review-result")).to_contain_text("Approved")
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.click("#review-all")
+        expect(page.locator("#review-all-box .review-result")).to_contain_text("2 approved")
+        for prompt in PROMPTS[1:]:
+            expect(page.locator(f"[data-review-row][data-prompt='{prompt}'] .review-result").first).to_contain_text("Approved")
         page.reload()
         expect(page.locator("ul.review")).not_to_contain_text("waiting for review")
         shot(page, "studio-map-approved", readme=False)
