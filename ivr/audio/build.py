@@ -343,7 +343,7 @@ class Builder:
             if self.store.size(entry.file) is None:
                 continue  # the file is gone
             now = current.get((entry.lang, entry.prompt), [])
-            if any(c.engine == entry.engine and c.file != entry.file for c in now):
+            if any(c.engine == entry.engine and c.file != entry.file for c in now) and not self._playing(entry):
                 continue  # replaced by a newer file from the same engine
             if entry.text_hash != text_hash(lang.text(entry.prompt)) and now:
                 continue  # older words, and the current words have a file
@@ -352,6 +352,10 @@ class Builder:
             for entry in files:
                 keep[entry.file] = entry
         return list(keep.values())
+
+    def _playing(self, entry: AudioFile) -> bool:
+        """An approved recording callers hear until its retake is approved (ivr.studio.takes)."""
+        return mirror(entry, self.store.root / RECORDED_DIR).approved
 
     def _remove_unlisted(self, work: Work, entries: list[AudioFile]) -> list[str]:
         """Delete the built languages' files the manifest no longer names."""

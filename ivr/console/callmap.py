@@ -219,9 +219,13 @@ class _Mapper:
 
     def _review(self, lang: Language, prompt: str, text: str) -> Audio | None:
         """A recording of these words that nobody has approved yet, served to the console only."""
-        pending = self.ivr.catalog.find(lang.code, prompt, text, ("recorded",), unreviewed=True)
-        if pending is None or pending.approved:
+        words = text_hash(text)
+        waiting = [
+            f for f in self.files.get((lang.code, prompt), ()) if f.engine == "recorded" and not f.approved and f.text_hash == words
+        ]
+        if not waiting:
             return None
+        pending = waiting[0]
         from ..studio.takes import state  # the take's record: rejected, or waiting
 
         rejected = state(self.ivr.settings.audio_dir, lang, prompt).status == "rejected"

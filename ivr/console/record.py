@@ -217,16 +217,19 @@ def _reload() -> None:
 def kept(code: str, prompt: str) -> Response:
     """The current take of a prompt as callers would hear it (processed), approved or not."""
     from ..audio.store import Store
+    from ..studio.takes import state
 
     lang = _language(code)
     if not PROMPT_ID.match(prompt) or prompt not in lang.prompts:
         abort(404)
-    from ..content import text_hash
-
     audio_dir = _ivr().settings.audio_dir
+    current = state(audio_dir, lang, prompt)  # the latest take, even while an earlier one plays on calls
     entries, _ = Store(audio_dir).load_manifest()
-    words = text_hash(lang.text(prompt))
-    found = [e for e in entries if e.lang == code and e.prompt == prompt and e.engine == "recorded" and e.text_hash == words]
+    found = [
+        e for e in entries
+        if (e.lang, e.prompt, e.engine, e.source) == (code, prompt, "recorded", current.source)
+        and current.status != "stale"
+    ]  # fmt: skip
     if not found or not (audio_dir / found[0].file).is_file():
         abort(404)
     response = send_file(audio_dir / found[0].file, mimetype="audio/wav", max_age=0, conditional=True)

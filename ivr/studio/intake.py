@@ -17,6 +17,7 @@ Imports pydub (through ivr.audio.process): import this module inside a request, 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 import os
@@ -30,7 +31,7 @@ from ..audio.build import file_digest
 from ..audio.errors import DecodeError, WriteError
 from ..audio.ffmpeg import AudioSegment, ffmpeg_exe
 from ..audio.process import FRAME_MS, FULL_SCALE, process_decoded, speech_level, trim
-from ..audio.sources import PIN_SUFFIX, RECORDED_DIR, RECORDING_SUFFIXES, spoken
+from ..audio.sources import PIN_SUFFIX, RECORDED_DIR, RECORDING_SUFFIXES, Recorded, spoken
 from ..audio.spec import PIPELINE_VERSION, RATE
 from ..audio.store import TMP_DIR, Store, Writer, built_name, write_bytes
 from ..catalog import AudioFile
@@ -45,7 +46,7 @@ from .checks import (
     UPLOAD_LIMIT,
     bounds,
 )
-from .takes import StudioError, TakeRecord, iso_week, locked, record_json, record_path
+from .takes import StudioError, TakeRecord, iso_week, locked, read_record, record_json, record_path, retire, sweep
 
 # First bytes of the formats taken, and the suffix the recording is stored under.
 # MediaRecorder sends WebM (Chromium), Ogg (Firefox) or MP4 (Safari).
@@ -245,8 +246,11 @@ def take(
     )  # fmt: skip
     folder = f"{RECORDED_DIR}/{code}"
     recording = f"{folder}/{prompt}{suffix}"
-    record = TakeRecord(text_hash=words, source=source, recorded=week)
     with locked(audio_dir):
+        previous = Recorded(audio_dir / RECORDED_DIR).find(code, prompt)
+        before = read_record(previous) if previous else None
+        record = before.retake(source, words, week) if before else TakeRecord(words, source, week)
+        entry = dataclasses.replace(entry, approved=record.approves(entry))
         entries, problem = store.load_manifest()
         if problem:
             raise Refused(f"{problem}: ask whoever runs the line to run `ivr audio build`; nothing was stored")
@@ -257,15 +261,16 @@ def take(
             (os.path.relpath(record_path(audio_dir / recording), audio_dir), record_json(record)),
         ])  # fmt: skip
         old = [e for e in entries if e.lang == code and e.prompt == prompt and e.engine == "recorded"]
+        # The approved take callers hear stays until this one is approved in its turn.
+        playing = [e for e in old if e.file != name and record.approves(e)]
+        listed = [*(e for e in entries if e not in old), *playing, entry]
         try:
-            store.save_manifest([*(e for e in entries if e not in old), entry])
+            store.save_manifest(listed)
         except WriteError as e:
             raise Refused(f"the take is stored but the manifest could not be updated ({e}): run `ivr audio build --lang {code}`") from e
-        replaced = []
-        for stale in old:
-            if stale.file != name:
-                store.remove(stale.file)
-                replaced.append(stale.file)
+        replaced = [e.file for e in old if e.file != name and e not in playing]
+        retire(store, replaced, {e.file for e in old if e.approved})
+        sweep(store, code, listed)
         for other in RECORDING_SUFFIXES:
             if other != suffix and store.size(f"{folder}/{prompt}{other}") is not None:
                 store.remove(f"{folder}/{prompt}{other}")

@@ -60,6 +60,27 @@ class TakeRecord:
     recorded: str  # ISO week
     review: Review = "recorded"
     reviewed: str = ""  # ISO week of the review
+    # The approved take callers go on hearing while this retake waits for review, if any: its
+    # recording's SHA-256 and the text hash it was approved for. A retake never silences a prompt.
+    playing_source: str = ""
+    playing_text_hash: str = ""
+
+    def approves(self, entry: AudioFile) -> bool:
+        """Whether callers may hear this built file of the prompt."""
+        current = self.review == "approved" and entry.source == self.source and entry.text_hash == self.text_hash
+        playing = bool(self.playing_source) and (entry.source, entry.text_hash) == (
+            self.playing_source,
+            self.playing_text_hash,
+        )
+        return current or playing
+
+    def retake(self, source: str, text_hash: str, week: str) -> TakeRecord:
+        """The record of a new take that replaces this one; an approved take goes on playing meanwhile."""
+        if self.review == "approved":
+            playing = (self.source, self.text_hash)
+        else:
+            playing = (self.playing_source, self.playing_text_hash)
+        return TakeRecord(text_hash, source, week, playing_source=playing[0], playing_text_hash=playing[1])
 
 
 @dataclass(frozen=True)
@@ -72,6 +93,8 @@ class PromptState:
     recording: Path | None = None
     recorded: str = ""  # ISO week
     reviewed: str = ""
+    playing: bool = False  # an earlier, approved take is heard on calls while this one waits
+    source: str = ""  # the current take's SHA-256
 
     @property
     def kept(self) -> bool:
@@ -159,12 +182,17 @@ def state(audio_dir: Path, lang: Language, prompt: str) -> PromptState:
     recording = Recorded(audio_dir / RECORDED_DIR).find(lang.code, prompt)
     if recording is None:
         return PromptState(prompt, text, "missing")
-    record = read_record(recording)
+    try:
+        source = sha256_of(recording)
+    except OSError:
+        return PromptState(prompt, text, "missing")
+    record = read_record(recording, source)
     week, reviewed = (record.recorded, record.reviewed) if record else ("", "")
+    playing = bool(record and record.playing_source and record.playing_text_hash == text_hash(text))
     if not recorded_for(recording, record, text):
-        return PromptState(prompt, text, "stale", recording, week, reviewed)
+        return PromptState(prompt, text, "stale", recording, week, reviewed, playing, source)
     status: Status = record.review if record else "recorded"
-    return PromptState(prompt, text, status, recording, week, reviewed)
+    return PromptState(prompt, text, status, recording, week, reviewed, playing, source)
 
 
 def progress(content: Content, audio_dir: Path, code: str) -> Progress:
@@ -186,9 +214,7 @@ def mirror(entry: AudioFile, recorded_dir: Path) -> AudioFile:
         return entry
     recording = Recorded(recorded_dir).find(entry.lang, entry.prompt)
     record = read_record(recording) if recording else None
-    approved = bool(
-        record and record.review == "approved" and record.source == entry.source and record.text_hash == entry.text_hash
-    )
+    approved = bool(record and record.approves(entry))
     week = record.recorded if record and record.source == entry.source else entry.recorded
     if approved == entry.approved and week == entry.recorded:
         return entry
@@ -272,19 +298,78 @@ def review(
                 refused.append((prompt, f"not built yet: run `ivr audio build --lang {code}`"))
                 continue
             old = read_record(found.recording, source)
+            keep_playing = verdict == "rejected" and old is not None
             record = TakeRecord(
                 text_hash=text_hash(found.text),
                 source=source,
                 recorded=old.recorded if old else "",
                 review=verdict,
                 reviewed=week,
+                # Approved: this take replaces the one callers heard. Rejected: that one goes on.
+                playing_source=old.playing_source if keep_playing and old else "",
+                playing_text_hash=old.playing_text_hash if keep_playing and old else "",
             )
             store.put(os.path.relpath(record_path(found.recording), audio_dir), record_json(record))
             changed.append(prompt)
         if changed:
             folder = audio_dir / RECORDED_DIR
-            store.save_manifest(mirror(e, folder) for e in entries)
+            mirrored = [mirror(e, folder) for e in entries]
+            superseded = [
+                e for e in mirrored
+                if e.engine == "recorded" and e.lang == code and e.prompt in changed and not e.approved
+                and e.source != _current_source(audio_dir, lang, e.prompt)
+            ]  # fmt: skip
+            kept = [e for e in mirrored if e not in superseded]
+            store.save_manifest(kept)
+            heard = {e.file for e in entries if e.approved}
+            retire(store, [e.file for e in superseded], heard)
+            sweep(store, code, kept)
     return Reviewed(changed, refused)
+
+
+def retire(store: Store, files: Iterable[str], heard: set[str]) -> None:
+    """Files the manifest no longer names: gone at once if no caller was ever given them, else
+    left for GRACE (their time stamp now says when they were retired; `sweep` deletes them)."""
+    for name in files:
+        if name in heard:
+            with contextlib.suppress(OSError):
+                os.utime(store.path(name))
+        else:
+            store.remove(name)
+
+
+def _current_source(audio_dir: Path, lang: Language, prompt: str) -> str | None:
+    recording = Recorded(audio_dir / RECORDED_DIR).find(lang.code, prompt)
+    try:
+        return sha256_of(recording) if recording else None
+    except OSError:
+        return None
+
+
+GRACE = 15 * 60  # seconds a superseded file that callers heard stays on disk: calls in progress may still fetch it
+
+
+def sweep(store: Store, code: str, entries: Iterable[AudioFile], now: float | None = None) -> list[str]:
+    """Delete processed recordings of a language that the manifest stopped naming over GRACE ago
+    (`retire` stamps them when it does).
+
+    A file callers may have been given in TwiML is never deleted at once: a call that is playing
+    the message before it fetches it later, and a worker that has not reloaded yet still names it.
+    """
+    listed = {e.file for e in entries}
+    folder = store.root / "built" / "recorded" / code
+    removed = []
+    moment = time.time() if now is None else now
+    for path in sorted(folder.glob("*.wav")) if folder.is_dir() else []:
+        name = path.relative_to(store.root).as_posix()
+        try:
+            old = moment - path.stat().st_mtime > GRACE
+        except OSError:
+            continue
+        if name not in listed and old:
+            store.remove(name)
+            removed.append(name)
+    return removed
 
 
 def lines_for_check(progress: Progress) -> list[str]:
