@@ -11,7 +11,6 @@ import json
 import shutil
 import subprocess
 import sys
-import wave
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
