@@ -506,3 +506,21 @@ def test_the_page_shows_rtl_numbers_isolated_and_the_studio_page_stays_light(tmp
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
 
+
+
+
+def test_a_full_disk_refuses_the_take_before_anything_is_written(
+    kept: tuple[Flask, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, audio = kept
+    before = snapshot(audio)
+
+    def full(self: Path, data: bytes) -> int:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_bytes", full)  # the scratch copy the pipeline decodes
+    response = upload(app, takes.take(TI, PROMPT, lead=0.2))
+    assert response.status_code == 422
+    assert "No space left on device" in response.get_json()["error"] and "nothing was changed" in response.get_json()["error"]
+    monkeypatch.undo()
+    assert snapshot(audio) == before

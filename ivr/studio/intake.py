@@ -225,8 +225,11 @@ def take(
     store = Store(audio_dir, writer)
     scratch = audio_dir / TMP_DIR / f"take-{uuid.uuid4().hex}{suffix}"
     try:
-        scratch.parent.mkdir(parents=True, exist_ok=True)
-        scratch.write_bytes(data)
+        try:
+            scratch.parent.mkdir(parents=True, exist_ok=True)
+            scratch.write_bytes(data)
+        except OSError as e:
+            raise Refused(f"the take could not be stored ({e.strerror or e}); nothing was changed") from e
         decoded = decode_native(scratch)
         said = judge(decoded, text, lang.script)
         try:

@@ -224,8 +224,12 @@ def mirror(entry: AudioFile, recorded_dir: Path) -> AudioFile:
 @contextlib.contextmanager
 def locked(audio_dir: Path, wait: float = LOCK_WAIT) -> Iterator[None]:
     """One writer at a time in an audio folder, across processes (gunicorn workers, commands)."""
-    audio_dir.mkdir(parents=True, exist_ok=True)
-    with open(audio_dir / LOCK_FILE, "a+b") as handle:
+    try:
+        audio_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(audio_dir / LOCK_FILE, "a+b")  # noqa: SIM115 - closed by the with below
+    except OSError as e:
+        raise StudioError(f"the audio folder {audio_dir} cannot be written ({e.strerror or e}); nothing was changed") from e
+    with handle:
         deadline = time.monotonic() + wait
         while True:
             try:
