@@ -22,6 +22,7 @@ import hashlib
 import math
 import os
 import subprocess
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -60,6 +61,10 @@ SIGNATURES = (
 
 
 DECODE_TIMEOUT = 60
+# One take is decoded and processed at a time per process, so a burst of uploads never takes
+# more than one core from the calls this process also answers; others wait up to BUSY_WAIT.
+_PROCESSING = threading.BoundedSemaphore(1)
+BUSY_WAIT = 20.0
 
 
 class Refused(StudioError):
@@ -224,6 +229,8 @@ def take(
     suffix = suffix_of(data)
     store = Store(audio_dir, writer)
     scratch = audio_dir / TMP_DIR / f"take-{uuid.uuid4().hex}{suffix}"
+    if not _PROCESSING.acquire(timeout=BUSY_WAIT):
+        raise StudioError("the studio is busy with other takes; press Keep again in a minute")
     try:
         try:
             scratch.parent.mkdir(parents=True, exist_ok=True)
@@ -238,6 +245,7 @@ def take(
             raise Refused(f"{e}; record it again") from e
     finally:
         scratch.unlink(missing_ok=True)
+        _PROCESSING.release()
     source = "sha256:" + hashlib.sha256(data).hexdigest()
     name = built_name("recorded", code, prompt, file_digest(code, prompt, "recorded", source, words))
     m = processed.measure
