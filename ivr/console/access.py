@@ -1,8 +1,9 @@
-"""Who may open the console: nobody unless a password is set or the app runs in local development.
+"""Who may open the console: nobody unless a password is set or the console is opened on purpose.
 
 With IVR_CONSOLE_PASSWORD set, every console URL needs HTTP basic auth as user `console`.
-Without it, the console answers 404 (as if it did not exist) unless the app runs in local
-development (`ivr serve`, which sets IVR_DEV). A set password is asked for even then.
+Without it, the console answers 404 (as if it did not exist) unless IVR_CONSOLE_OPEN is set:
+`ivr serve` sets it for local development, and the production entry refuses to start with it.
+A set password is asked for even then.
 
 IVR_RECORDER_PASSWORD, as user `recorder`, opens the recording studio's page, its upload and
 its own files (RECORDER_ENDPOINTS) and nothing else: not the simulator, not the call map, not
@@ -41,11 +42,11 @@ def _presents(user: str, password: str) -> bool:
     return _same(auth.username or "", user) & _same(auth.password or "", password)
 
 
-def allowed(password: str | None, dev: bool) -> bool | None:
+def allowed(password: str | None, open_without_password: bool) -> bool | None:
     """True to let the request through, False to ask for the password, None when the console is off."""
     if password:
         return _presents(USER, password)
-    return True if dev else None
+    return True if open_without_password else None
 
 
 def guard() -> Response | None:
@@ -55,7 +56,7 @@ def guard() -> Response | None:
     if studio and _presents(RECORDER_USER, settings.recorder_password):
         g.console_role = "recorder"
         return None
-    verdict = allowed(settings.console_password, settings.dev)
+    verdict = allowed(settings.console_password, settings.console_open)
     if verdict is None and not studio:
         abort(404)
     if verdict:
