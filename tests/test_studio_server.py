@@ -37,7 +37,7 @@ RECORDER = auth("recorder", "recorder-password-for-tests")
 CONSOLE = auth("console", "console-password-for-tests")
 
 
-def request(port: int, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None):  # noqa: ANN201
+def request(port: int, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None) -> tuple[int, bytes, str]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
         connection.request(method, path, body=body or None, headers={"Host": "line.example.no", **(headers or {})})
