@@ -524,3 +524,20 @@ def test_a_full_disk_refuses_the_take_before_anything_is_written(
     assert "No space left on device" in response.get_json()["error"] and "nothing was changed" in response.get_json()["error"]
     monkeypatch.undo()
     assert snapshot(audio) == before
+
+
+def test_with_audio_served_from_elsewhere_approval_waits_until_the_files_are_copied(tmp_path: Path) -> None:
+    """Calls would fetch an approved file from AUDIO_BASE_URL at once: one not there is silence."""
+    audio = tmp_path / "audio"
+    app = studio_app(audio, AUDIO_BASE_URL="https://cdn.example.net/line")
+    assert upload(app, takes.take(TI, PROMPT)).status_code == 200
+    body = {"lang": "ti", "prompts": [PROMPT], "verdict": "approved"}
+    answer = app.test_client().post("/console/record/review", json=body, headers=CONSOLE)
+    assert answer.status_code == 409 and "copy audio/built/recorded/ti/ there first" in answer.get_json()["error"]
+    env = {"IVR_AUDIO_DIR": str(audio), "AUDIO_BASE_URL": "https://cdn.example.net/line"}
+    refused = CliRunner().invoke(main, ["audio", "approve", "--lang", "ti", "--all"], env=env)
+    assert refused.exit_code == 2 and "--copied" in refused.output
+    assert not any(e.approved for e in Store(audio).load_manifest()[0])
+    done = CliRunner().invoke(main, ["audio", "approve", "--lang", "ti", "--all", "--copied"], env=env)
+    assert done.exit_code == 0, done.output
+    assert all(e.approved for e in Store(audio).load_manifest()[0] if e.lang == "ti")

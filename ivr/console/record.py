@@ -262,6 +262,14 @@ def review() -> Response:
     from ..studio.takes import review as do_review
 
     ivr = _ivr()
+    if verdict == "approved" and ivr.settings.audio_base_url:
+        # Calls would fetch the file from there at once: a file not copied yet is a silent prompt.
+        raise Refusal(
+            409,
+            f"this line plays audio from AUDIO_BASE_URL ({ivr.settings.audio_base_url}): copy "
+            f"audio/built/recorded/{lang.code}/ there first, then approve in a terminal with "
+            f"`ivr audio approve --lang {lang.code} --all --copied`",
+        )
     try:
         done = do_review(ivr.content, ivr.settings.audio_dir, lang.code, prompts, verdict)
     except StudioError as e:

@@ -32,13 +32,20 @@ def _setup(code: str):
 @click.option("--prompt", "prompts", multiple=True, help="A prompt id to approve (repeat).")
 @click.option("--all", "every", is_flag=True, help="Every prompt recorded for its current words and not yet approved.")
 @click.option("--reject", is_flag=True, help="Reject instead: the prompt must be recorded again.")
-def approve(code: str, prompts: tuple[str, ...], every: bool, reject: bool) -> None:
+@click.option("--copied", is_flag=True, help="With AUDIO_BASE_URL: audio/built/recorded/<lang>/ is copied there.")
+def approve(code: str, prompts: tuple[str, ...], every: bool, reject: bool, copied: bool) -> None:
     """Approve recordings after listening to them: only approved recordings play on calls."""
     from .takes import StudioError, lines_for_check, progress, review
 
     if bool(prompts) == every:
         raise click.UsageError("give --prompt ID (repeatable) or --all")
     settings, content = _setup(code)
+    if settings.audio_base_url and not reject and not copied:
+        # Calls fetch approved files from there at once: one not copied yet is a silent prompt.
+        raise click.UsageError(
+            f"AUDIO_BASE_URL is set ({settings.audio_base_url}): copy audio/built/recorded/{code}/ there "
+            "first, then approve with --copied"
+        )
     chosen = list(prompts) or progress(content, settings.audio_dir, code).prompts("recorded")
     if not chosen:
         click.echo(f"{code}: nothing is waiting for review")
