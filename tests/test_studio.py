@@ -27,7 +27,7 @@ from ivr.cli import main
 from ivr.console.access import RECORDER_ENDPOINTS
 from ivr.content import DEFAULT_PROMPTS_DIR, load, text_hash
 from ivr.errors import ConfigError
-from ivr.studio import intake, live
+from ivr.studio import intake
 from ivr.studio import takes as takes_module
 from ivr.studio.checks import UPLOAD_LIMIT
 from ivr.studio.script import LRI, PDI, sheet
@@ -104,7 +104,7 @@ def kept(tmp_path: Path) -> Iterator[tuple[Flask, Path]]:
 
 
 def test_every_tigrinya_prompt_imported_and_approved_is_offered_with_play_of_the_approved_files(
-    tmp_path: Path, ti_takes: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, ti_takes: Path
 ) -> None:
     audio = tmp_path / "audio"
     result = cli("audio", "import-takes", str(ti_takes), "--lang", "ti", audio=audio)
@@ -124,8 +124,10 @@ def test_every_tigrinya_prompt_imported_and_approved_is_offered_with_play_of_the
     assert f"{len(REQUIRED)} of {len(REQUIRED)} recorded ({len(REQUIRED)} approved)" in approve.output
 
     # The line that was running before the approval follows the manifest, without a restart.
-    monkeypatch.setattr(live, "CHECK_EVERY", 0.0)
-    running.extensions["ivr.follower"].due = 0.0
+    follower = running.extensions["ivr.follower"]
+    follower.due = 0.0
+    assert Twilio(running).twiml("/voice").find("Gather") is not None  # this request only notices the change …
+    follower.join()  # … the reload runs beside it, and the next request has it
     for app in (running, studio_app(audio)):
         twilio = Twilio(app)
         twilio.call["FromCountry"] = "ER"  # an Eritrean caller: Tigrinya first

@@ -1,10 +1,10 @@
 """The running line follows audio/manifest.json, so approved recordings reach calls without a restart.
 
-Every worker looks at the manifest's modification time at most every CHECK_EVERY seconds, at the
-start of a request, and reloads the catalog and the languages offered when it changed (after an
-upload, an approval, `ivr audio approve` or `ivr audio build`). A manifest that cannot be read,
-or that would leave no language to offer, is ignored and the line goes on as it was: a fault here
-never breaks or holds up a call beyond one stat() and, after a change, one reload.
+Every worker looks at the manifest's time stamp at most every CHECK_EVERY seconds, at the start of
+a request, and when it changed (an upload, an approval, `ivr audio approve`, `ivr audio build`)
+reloads the catalog and the languages offered in a background thread, then swaps them in: no call
+waits for the reload, and every request sees the old line or the new one. A manifest that cannot
+be read, or that would leave no language to offer, is ignored and the line goes on as it was.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import dataclasses
 import logging
 import threading
 import time
+from typing import Any
 
 from flask import Flask
 
@@ -24,26 +25,34 @@ CHECK_EVERY = 2.0  # seconds
 log = logging.getLogger(__name__)
 
 
+def rebuilt(ivr: Any, catalog: Catalog) -> Any | None:
+    """The loaded line with another catalog (same settings and content); None if it offers nothing.
+
+    The one place that knows how the loaded line is put together from its catalog.
+    """
+    line = Line(ivr.content, ivr.settings, catalog)
+    if not line.offered:
+        return None
+    return dataclasses.replace(ivr, catalog=catalog, line=line, renderer=Renderer(ivr.content, ivr.settings, catalog))
+
+
 def reload(app: Flask) -> bool:
     """Read the manifest again and put its files on the line; False (and no change) if that fails."""
     ivr = app.extensions["ivr"]
     try:
-        catalog = Catalog.load(ivr.settings.audio_dir)
-        line = Line(ivr.content, ivr.settings, catalog)
+        fresh = rebuilt(ivr, Catalog.load(ivr.settings.audio_dir))
     except Exception:
         log.exception("audio manifest changed but could not be loaded; keeping the previous one")
         return False
-    if not line.offered:
+    if fresh is None:
         log.warning("audio manifest changed but would leave no language; keeping the previous one")
         return False
-    app.extensions["ivr"] = dataclasses.replace(
-        ivr, catalog=catalog, line=line, renderer=Renderer(ivr.content, ivr.settings, catalog)
-    )
+    app.extensions["ivr"] = fresh
     return True
 
 
 class Follower:
-    """Checks the manifest's time stamp now and then, and reloads on a change."""
+    """Checks the manifest's time stamp now and then; reloads in the background on a change."""
 
     def __init__(self, app: Flask) -> None:
         self.app = app
@@ -51,6 +60,7 @@ class Follower:
         self.seen = self._stamp()
         self.due = time.monotonic() + CHECK_EVERY
         self.lock = threading.Lock()
+        self.worker: threading.Thread | None = None
 
     def _stamp(self) -> tuple[int, int] | None:
         try:
@@ -60,26 +70,37 @@ class Follower:
         return (found.st_mtime_ns, found.st_size)
 
     def __call__(self) -> None:
+        """Before every request: cheap unless due, and never waits for a reload."""
         now = time.monotonic()
         if now < self.due or not self.lock.acquire(blocking=False):
             return
         try:
             self.due = now + CHECK_EVERY
             stamp = self._stamp()
-            if stamp != self.seen:
+            if stamp != self.seen and not (self.worker and self.worker.is_alive()):
                 self.seen = stamp
-                if reload(self.app):
-                    log.info("audio manifest changed: reloaded")
+                self.worker = threading.Thread(target=self._reload, name="manifest-reload", daemon=True)
+                self.worker.start()
         except Exception:
             log.exception("checking the audio manifest failed")
         finally:
             self.lock.release()
 
+    def _reload(self) -> None:
+        if reload(self.app):
+            log.info("audio manifest changed: reloaded")
+
     def now(self) -> None:
-        """Reload at once (this worker just wrote the manifest)."""
+        """Reload at once, in this thread (this worker just wrote the manifest)."""
         with self.lock:
             self.seen = self._stamp()
             reload(self.app)
+
+    def join(self, timeout: float = 10.0) -> None:
+        """Wait for a reload in progress (for tests and benchmarks)."""
+        worker = self.worker
+        if worker is not None:
+            worker.join(timeout)
 
 
 def follow_manifest(app: Flask) -> Follower:
