@@ -9,13 +9,13 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Literal
 
-from .content import DEFAULT_PROMPTS_DIR, E164, Content, _is_emergency
+from .content.model import DEFAULT_PROMPTS_DIR, Content
+from .engines import DEFAULT_PLAY_ENGINES, ENGINES
 from .errors import ConfigError
+from .phone import E164, is_emergency
 
 DEFAULT_AUDIO_DIR = Path(__file__).resolve().parent.parent / "audio"
 AUDIO_MODES = ("auto", "say")
-ENGINES = ("recorded", "gtts", "espeak")
-DEFAULT_PLAY_ENGINES = ("recorded", "gtts")
 DIAL_PREFIX = "IVR_DIAL_"
 _TRUE = {"1", "true", "yes", "on"}
 
@@ -56,7 +56,7 @@ class Settings:
             if value is None:
                 return None
             value = re.sub(r"[\s()-]", "", value)
-            if _is_emergency(value):
+            if is_emergency(value):
                 problems.append(f"{name}={value!r} is an emergency number; the line never dials one")
             elif not E164.match(value):
                 problems.append(f"{name}={value!r} is not an E.164 number like +4722331160")

@@ -16,7 +16,7 @@ import tomli_w
 
 from .content import STATUSES, Content, check_texts
 from .errors import TranslationFileError
-from .timing import spoken_seconds
+from .seconds import spoken_seconds
 
 FORMATS = ("po", "csv")
 CSV_COLUMNS = ("id", "context", "nb", "en", "translation", "status")
@@ -128,7 +128,7 @@ def import_file(content: Content, path: Path, prompts_dir: Path, code: str | Non
     texts = {p: t.strip() for p, t in texts.items()}
     updated = replace(lang, status=status or lang.status, prompts=MappingProxyType(texts))
     trial = replace(content, languages=MappingProxyType({**content.languages, code: updated}))
-    problems = [p for p in check_texts(trial) if p.startswith(f"{code}.toml:")]
+    problems = [p for p in check_texts(trial) if p.where == f"{code}.toml"]
     if problems:
         raise TranslationFileError(problems)
     warnings = []

@@ -18,6 +18,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from ivr.content import DEFAULT_PROMPTS_DIR, text_hash
+from ivr.call.scenes import Utterance
 from ivr.timing import prompt_seconds, time_to_languages
 
 from .conftest import CONTENT, LANGUAGES, NODES, SHIPPED_AUDIO, text
@@ -213,7 +214,7 @@ def test_the_simulator_page_has_the_keypad_the_countries_and_silence(console_app
     for key in "0123456789*#":
         assert f'data-key="{key}"' in body
     assert re.search(r'<option value="NO"[^>]*selected', body)
-    for code in console_app.extensions["ivr"].line.offered:
+    for code in console_app.extensions["ivr"].offered:
         for country in CONTENT.languages[code].countries:
             assert f'<option value="{country}"' in body
     assert 'id="wait"' in body and "Wait in silence" in body
@@ -297,8 +298,7 @@ def test_waiting_in_silence_follows_the_line(console: Console) -> None:
 
 def test_the_callers_country_orders_the_language_menu(console_app: Flask) -> None:
     for code in ("ro", "bg", "lt"):
-        if not console_app.extensions["ivr"].line.is_language(code):
-            continue
+        assert code in console_app.extensions["ivr"].offered  # never skipped: these are on page 1
         country = CONTENT.languages[code].countries[0]
         turn = Console(console_app, country).start()
         assert key_to(turn, "1")["to"] == f"{code}/main"
@@ -475,11 +475,11 @@ def test_the_map_times_the_way_to_help_as_the_line_does(console_app: Flask) -> N
 
     ivr = console_app.extensions["ivr"]
     found = callmap.build(ivr, "en", "GB")
-    starts = time_to_languages(ivr.line, "GB")["en"]
+    starts = time_to_languages(ivr.graph, "GB")["en"]
     chosen = next(m for m in found.milestones if "chosen" in m.label)
     option = next(r for s in found.sections if s.kind == "languages" for r in s.rows if r.leads_to)
     assert option.starts_at == starts
-    assert chosen.at.value == pytest.approx(starts.value + prompt_seconds(ivr.line, ("en", option.prompt)).value)
+    assert chosen.at.value == pytest.approx(starts.value + prompt_seconds(ivr.graph, Utterance("en", option.prompt)).value)
     rosa = next(m for m in found.milestones if m.label.startswith(ROSA))
     main = next(s for s in found.sections if s.id == f"node-{CONTENT.menu.root}")
     assert main.reached_at == chosen.at
@@ -490,13 +490,13 @@ def test_the_map_times_the_way_to_help_as_the_line_does(console_app: Flask) -> N
 def test_the_way_to_each_language_is_timed_as_the_line_times_it(console_app: Flask, lang: str) -> None:
     from ivr.console import callmap
 
-    line = console_app.extensions["ivr"].line
-    if not line.is_language(lang):
+    line = console_app.extensions["ivr"]
+    if lang not in line.offered:
         pytest.skip(f"{lang} is not offered")
     found = callmap.build(console_app.extensions["ivr"], lang, "NO")  # later pages for most
     pages = [s for s in found.sections if s.kind == "languages"]
     option = next(r for s in pages for r in s.rows if r.leads_to)
-    assert option.starts_at == time_to_languages(line, "NO")[lang]
+    assert option.starts_at == time_to_languages(line.graph, "NO")[lang]
     assert option.lang.code == lang and option.key == option.prompt.removeprefix("language_option_")
     assert pages[-1].keys == (option.key,)
     if len(pages) > 1:  # the caller heard page 1 out and waited for page 2
@@ -599,7 +599,7 @@ def test_the_map_without_a_language_lists_them(console_app: Flask) -> None:
 
 
 def test_a_language_that_cannot_be_heard_is_mapped_and_says_why(console_app: Flask) -> None:
-    line = console_app.extensions["ivr"].line
+    line = console_app.extensions["ivr"]
     if not line.unavailable:
         pytest.skip("every language can be heard")
     code, why = next(iter(line.unavailable.items()))

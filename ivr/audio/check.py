@@ -39,7 +39,8 @@ def audit(content: Content, audio_dir: Path, languages: Sequence[str], engines: 
     store = Store(audio_dir)
     recorded = Recorded(audio_dir / RECORDED_DIR)
     entries, unreadable = store.load_manifest()
-    problems = [Problem("stale", "manifest.json", unreadable)] if unreadable else []
+    # An unreadable manifest takes every file off the calls until it is rebuilt: a failure.
+    problems = [Problem("missing", "manifest.json", unreadable)] if unreadable else []
     required = content.required_prompts()
     by_prompt: dict[tuple[str, str], list] = {}
     for entry in entries:

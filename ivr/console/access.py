@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hmac
 
-from flask import Response, abort, current_app, request
+from flask import Response, abort, request
+
+from ..runtime import current
 
 USER = "console"
 REALM = "Helpline console"
@@ -33,7 +35,7 @@ def allowed(password: str | None, dev: bool) -> bool | None:
 
 def guard() -> Response | None:
     """Before every console request: 404 when off, 401 asking for the password, else through."""
-    settings = current_app.extensions["ivr"].settings
+    settings = current().settings
     verdict = allowed(settings.console_password, settings.dev)
     if verdict is None:
         abort(404)
