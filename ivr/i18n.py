@@ -128,9 +128,9 @@ def import_file(content: Content, path: Path, prompts_dir: Path, code: str | Non
     texts = {p: t.strip() for p, t in texts.items()}
     updated = replace(lang, status=status or lang.status, prompts=MappingProxyType(texts))
     trial = replace(content, languages=MappingProxyType({**content.languages, code: updated}))
-    problems = [p for p in check_texts(trial) if p.where == f"{code}.toml"]
-    if problems:
-        raise TranslationFileError(problems)
+    found = [p for p in check_texts(trial) if p.where == f"{code}.toml"]
+    if found:
+        raise TranslationFileError(found)
     warnings = []
     for pid in required:
         ours = spoken_seconds(texts[pid], lang.script)

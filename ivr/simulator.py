@@ -222,7 +222,7 @@ def parse(url: str, body: str, audio_text: Mapping[str, Spoken] | None = None) -
         elif element.tag == "Dial":
             number = element.find("Number")
             dial = Dial(
-                number=(number.text if number is not None else element.text or "").strip(),
+                number=((number.text if number is not None else element.text) or "").strip(),
                 caller_id=element.get("callerId"),
                 action=element.get("action", ""),
                 whisper=number.get("url") if number is not None else None,

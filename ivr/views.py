@@ -68,7 +68,7 @@ def _record(tallies: Iterable[tuple[str, str]]) -> None:
     if counter is not None and tallies:
         try:
             counter.record(tuple(tallies))
-        except Exception:  # noqa: BLE001 - counting must never break a call
+        except Exception:
             log.exception("counting failed")
 
 

@@ -255,12 +255,12 @@ class Counting:
         self.fetched: list[tuple[str, str]] = []
         self.fail = fail
 
-    def plan(self, lang, prompt, text):  # noqa: ANN001, ANN201 - the Source protocol
+    def plan(self, lang, prompt, text):
         plan = self.inner.plan(lang, prompt, text)
         if not hasattr(plan, "fetch"):
             return plan
 
-        def fetch():  # noqa: ANN202
+        def fetch():
             error = self.fail(lang.code, prompt)
             if error is not None:
                 raise error

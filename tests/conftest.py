@@ -107,7 +107,7 @@ class Twilio:
             "ApiVersion": "2010-04-01",
         }
 
-    def post(self, url: str, sign: bool = True, **params: str):  # noqa: ANN201 - a test response
+    def post(self, url: str, sign: bool = True, **params: str):
         """POST a webhook; `url` may be absolute (from TwiML) or a path."""
         parts = urlsplit(url)
         path = parts.path + (f"?{parts.query}" if parts.query else "")

@@ -37,6 +37,8 @@ from .audio_fixtures import (  # noqa: F401 - fixtures
     speech,
 )
 
+pytestmark = pytest.mark.slow  # real audio builds: `pytest -m 'not slow'` leaves them out
+
 
 def manifest(audio: Path) -> dict:
     return json.loads((audio / MANIFEST).read_text(encoding="utf-8"))

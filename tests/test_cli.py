@@ -20,6 +20,7 @@ from ivr.content import DEFAULT_PROMPTS_DIR
 from .conftest import CONTENT, text
 
 
+@pytest.mark.slow  # lingua
 def test_check_passes_on_the_real_content(runner: CliRunner) -> None:
     result = runner.invoke(main, ["check"])
     assert result.exit_code == 0, result.output
@@ -50,6 +51,7 @@ def test_check_names_a_bad_setting(runner: CliRunner) -> None:
     assert "ROSA_NUMBER='112' is an emergency number" in result.output
 
 
+@pytest.mark.slow  # lingua
 def test_check_fails_when_an_asked_for_language_cannot_be_heard(runner: CliRunner) -> None:
     recorded_only = next(c for c, lang in CONTENT.languages.items() if lang.recorded_only)
     result = runner.invoke(main, ["check"], env={"IVR_LANGUAGES": f"nb,en,{recorded_only}"})

@@ -17,8 +17,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from ivr.content import DEFAULT_PROMPTS_DIR, text_hash
 from ivr.call.scenes import Utterance
+from ivr.content import DEFAULT_PROMPTS_DIR, text_hash
 from ivr.timing import prompt_seconds, time_to_languages
 
 from .conftest import CONTENT, LANGUAGES, NODES, SHIPPED_AUDIO, text
@@ -467,7 +467,7 @@ def test_the_map_is_a_tree_with_the_keys_to_each_place(console_app: Flask) -> No
             here = parent
         assert len(path) == depth
         if path:
-            assert " › ".join(path) in body  # noqa: RUF001 - the map's own separator
+            assert " › ".join(path) in body
 
 
 def test_the_map_times_the_way_to_help_as_the_line_does(console_app: Flask) -> None:

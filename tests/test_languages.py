@@ -22,7 +22,7 @@ from .conftest import CONTENT, SHIPPED_AUDIO, Twilio, gather, heard, said, text
 OFFERED_AS_SHIPPED = [c for c, lang in CONTENT.languages.items() if (lang.say or lang.offline_voice) and not lang.recorded_only]
 
 
-def options_heard(root) -> list[str]:  # noqa: ANN001 - TwiML element
+def options_heard(root) -> list[str]:
     """The languages offered on a page, in the order their options are spoken."""
     by_text = {text(c, f"language_option_{n}"): c for c in CONTENT.languages for n in range(1, 9)}
     return [by_text[t] for t in heard(root) if t in by_text]
@@ -220,6 +220,7 @@ def test_export_names_an_unknown_language(runner: CliRunner) -> None:
 # Script and language identity ----------------------------------------------------------------
 
 
+@pytest.mark.slow  # lingua
 def test_the_real_languages_are_in_their_scripts_and_read_as_themselves() -> None:
     assert check_scripts(CONTENT) == []
     assert check_identity(CONTENT) == []
@@ -231,6 +232,7 @@ def test_script_detection() -> None:
     assert script_of("ROSA udi.no") is None
 
 
+@pytest.mark.slow  # lingua
 def test_check_catches_a_wrong_script_and_an_untranslated_prompt(runner: CliRunner, prompts: Path) -> None:
     en = prompts / "en.toml"
     body = en.read_text(encoding="utf-8")

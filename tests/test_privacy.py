@@ -48,7 +48,7 @@ def test_no_caller_data_in_any_url_or_twiml(twilio: Twilio) -> None:
             assert secret not in body
 
 
-def test_an_error_does_not_log_caller_data(make_app, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+def test_an_error_does_not_log_caller_data(make_app, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
     app = make_app()
 
     def broken(*args: object, **kwargs: object) -> None:

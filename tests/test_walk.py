@@ -4,6 +4,7 @@ data, the helpline's caller ID on every transfer, nothing that records, texts or
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections import deque
 
@@ -13,6 +14,7 @@ from flask import Flask
 from ivr.simulator import KEYS, Simulator, Turn
 
 from .conftest import CALLER, CONTENT, HELPLINE
+from .test_content import SEED_NUMBERS
 
 CALL_SID = "CA" + "1" * 32
 ROSA = "+4722331160"
@@ -58,9 +60,12 @@ def test_a_walk_through_every_place_keeps_the_invariants(shipped: Flask, lang: s
     queue = deque([main])
     seen: set[object] = set()
     places: set[str] = set()
+    words: list[str] = []
     while queue:
         turn = queue.popleft()
         check(turn)
+        if turn.here is None or turn.here.lang == lang:  # this language's words only
+            words += [s.text for s in turn.spoken]
         here = turn.here
         if here is not None:
             places.add(here.name)
@@ -80,6 +85,9 @@ def test_a_walk_through_every_place_keeps_the_invariants(shipped: Flask, lang: s
         silent = sim.wait(silent)
         check(silent)
     assert silent.dial is not None, "silence ends in a transfer to ROSA"
+    # Every phone number the brochure prints is heard somewhere in this language.
+    heard = {n.replace(" ", "") for n in re.findall(r"\d+(?: \d+)*", " ".join(words))}
+    assert heard >= SEED_NUMBERS
     nodes = {n for n in CONTENT.menu.nodes if CONTENT.menu.nodes[n].kind != "transfer"}
     assert {f"{lang}/{n}" for n in nodes} | {f"{lang}/connect/rosa", "languages"} <= places
 

@@ -22,12 +22,12 @@ from pathlib import Path
 
 import click
 
-from ..catalog import Catalog
-from ..config import Settings
-from ..content import Content, Language, load, spoken_numbers
 from ..call.graph import CallGraph
 from ..call.position import Position
 from ..call.step import Enter, step
+from ..catalog import Catalog
+from ..config import Settings
+from ..content import Content, Language, load, spoken_numbers
 from ..playback import Playback
 from ._audioop import audioop
 from .build import Builder, Report

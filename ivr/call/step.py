@@ -12,16 +12,23 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from ..content import KEYPAD, Node
+from ..errors import IvrError
 from .graph import CallGraph
 from .position import MAX_COUNT, Call, DialEnded, Enter, Event, Key, Position, Silence
 from .scenes import Ask, Goodbye, Scene, Tally, Transfer, Utterance
 
+
+class NoNumber(IvrError):
+    """A transfer to a service the deployment has no number for."""
+
+
 ANSWERED = ("completed", "answered")
 OUTCOMES = ("busy", "no-answer", "failed", "canceled")
 ROSA = "rosa"
+ANY_CALL = Call()  # no country, no helpline number in the request: the defaults
 
 
-def step(graph: CallGraph, at: Position, event: Event, call: Call = Call()) -> Scene:
+def step(graph: CallGraph, at: Position, event: Event, call: Call = ANY_CALL) -> Scene:
     """What the caller hears next, at `at`, after `event`."""
     at, event = normalize(graph, at, event)
     match at.place, event:
@@ -96,7 +103,7 @@ def _notice(graph: CallGraph, errors: int) -> tuple[str, ...]:
     return (rules.invalid, rules.invalid_help) if errors >= rules.help_after else (rules.invalid,)
 
 
-def after_silence(graph: CallGraph, at: Position, call: Call = Call()) -> Position:
+def after_silence(graph: CallGraph, at: Position, call: Call = ANY_CALL) -> Position:
     """Where silence at `at` leads: the same menu counting one more (a message returns to its
     menu; in the language menu, silence turns the page)."""
     more = at.silence + 1
@@ -200,12 +207,12 @@ def _node_key(graph: CallGraph, call: Call, at: Position, digits: str) -> Scene:
 # Transfers ---------------------------------------------------------------------------------
 
 
-def talk(graph: CallGraph, lang: str | None, call: Call = Call(), before: Sequence[str] = ()) -> Scene:
+def talk(graph: CallGraph, lang: str | None, call: Call = ANY_CALL, before: Sequence[str] = ()) -> Scene:
     """Put the caller through to ROSA, after `before`."""
     return _transfer(graph, lang, (*before, graph.rules.connecting), ROSA, None, call)
 
 
-def give_up(graph: CallGraph, lang: str | None, place: str, call: Call = Call()) -> Scene:
+def give_up(graph: CallGraph, lang: str | None, place: str, call: Call = ANY_CALL) -> Scene:
     """Silence ran out: say so and ROSA's number (the caller may not be able to speak), then ROSA."""
     return _with(talk(graph, lang, call, graph.rules.silence_give_up), ("silent", place))
 
@@ -213,7 +220,9 @@ def give_up(graph: CallGraph, lang: str | None, place: str, call: Call = Call())
 def _transfer(
     graph: CallGraph, lang: str | None, prompts: Sequence[str], service: str, node: str | None, call: Call
 ) -> Scene:
-    number = graph.numbers[service]  # validated at load: every transfer the call can reach has a number
+    number = graph.numbers.get(service)
+    if number is None:  # never at run time: the walk at load (ivr.call.validate) finds every such transfer
+        raise NoNumber(f"transfer to {service}, which has no number to dial")
     shown = call.caller_id or graph.caller_id
     parts = _say(graph, lang, prompts)
     if not shown:
@@ -223,7 +232,7 @@ def _transfer(
     return Transfer(lang, parts, service, number, shown, after, (("transfer", service),))
 
 
-def error(graph: CallGraph, lang: str | None, call: Call = Call()) -> Scene:
+def error(graph: CallGraph, lang: str | None, call: Call = ANY_CALL) -> Scene:
     """Something broke: say ROSA's number and 112, and put the caller through to ROSA."""
     lang = lang if lang in graph.offered else None
     return _transfer(graph, lang, (graph.rules.error,), ROSA, None, call)

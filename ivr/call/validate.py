@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import deque
 
 from ..content import KEYPAD, Problem
+from ..errors import IvrError
 from ..phone import is_e164, is_emergency
 from .graph import CallGraph
 from .position import Call, DialEnded, Enter, Event, Key, Position, Silence
@@ -42,8 +43,11 @@ def walk(graph: CallGraph) -> tuple[list[Problem], set[str]]:
         at, event = queue.popleft()
         try:
             scene = step(graph, at, event, call)
+        except IvrError as error:
+            problems.append(Problem(_where(at), f"{error} ({_after(event)})"))
+            continue
         except Exception as error:  # noqa: BLE001 - named below, with where it happened
-            problems.append(Problem(_where(at), f"{type(error).__name__} {error} after {event}"))
+            problems.append(Problem(_where(at), f"{type(error).__name__} {error} ({_after(event)})"))
             continue
         problems += _check(scene, at)
         if isinstance(scene, Ask) and scene.here.place == "node" and scene.here.node:
@@ -61,15 +65,23 @@ def walk(graph: CallGraph) -> tuple[list[Problem], set[str]]:
     return problems, reached
 
 
+def _after(event: Event) -> str:
+    match event:
+        case Key(digits):
+            return f"key {digits}"
+        case DialEnded(outcome):
+            return f"after a transfer ended {outcome}"
+    return "on silence" if isinstance(event, Silence) else "on arrival"
+
+
 def _where(at: Position) -> str:
     return f"node {at.node}" if at.place == "node" else f"the {at.place} place"
 
 
 def _check(scene: Scene, at: Position) -> list[Problem]:
     where = _where(at)
-    if isinstance(scene, Transfer):
-        if not is_e164(scene.number) or is_emergency(scene.number):
-            return [Problem(where, f"transfer to {scene.service} dials {scene.number!r}, not a number to dial")]
+    if isinstance(scene, Transfer) and (not is_e164(scene.number) or is_emergency(scene.number)):
+        return [Problem(where, f"transfer to {scene.service} dials {scene.number!r}, not a number to dial")]
     if isinstance(scene, Goodbye | Transfer | Ask) and not scene.parts:
         return [Problem(where, "says nothing")]
     return []

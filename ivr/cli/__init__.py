@@ -35,8 +35,8 @@ def main() -> None:
     """A telephone helpline for people in Norway who may be victims of human trafficking."""
 
 
-from . import calls, i18n, line  # noqa: E402 - the commands register themselves on `main`
 from ..audio.cli import audio  # noqa: E402
+from . import calls, i18n, line  # noqa: E402 - the commands register themselves on `main`
 
 main.add_command(audio)
 

@@ -16,10 +16,9 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
 from ..call.position import Position
 from ..engines import label as engine_label
-from ..errors import IvrError
+from ..errors import IvrError, SimulatorError
 from ..phone import display
 from ..runtime import Runtime, current
-from ..errors import SimulatorError
 from ..simulator import KEYS, Dial, Lead, Simulator, Spoken, Turn
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -114,7 +113,9 @@ def _simulator(body: dict[str, Any]) -> Simulator:
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     caller_id = _ivr().settings.caller_id
     # A fresh simulated call per request: the console keeps no state between steps.
-    return Simulator(app, country=country, **({"to": caller_id} if caller_id else {}))
+    if caller_id:
+        return Simulator(app, country=country, to=caller_id)
+    return Simulator(app, country=country)
 
 
 def _ivr() -> Runtime:
