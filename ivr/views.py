@@ -9,7 +9,7 @@ Caller, To, CallSid) is logged or stored.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from flask import Blueprint, Flask, Response, abort, current_app, request
 from werkzeug.exceptions import HTTPException
@@ -47,11 +47,16 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
+def _values() -> Mapping[str, str]:
+    """Twilio's parameters: the form of a POST (the query only carries our counters), or a GET's query."""
+    return request.form if request.method == "POST" else request.args
+
+
 def _event(kind: Kind) -> Event:
     if kind == "key":
-        return key_event(request.values.get("Digits"))
+        return key_event(_values().get("Digits"))
     if kind == "dial":
-        return dial_event(request.values.get("DialCallStatus"))
+        return dial_event(_values().get("DialCallStatus"))
     return Enter()
 
 
@@ -59,7 +64,7 @@ def _call() -> Call:
     graph = current().graph
     # FromCountry only orders the language menu; To is the helpline's own number. Neither is
     # logged, stored or put in a URL.
-    return Call(graph.order_for(request.values.get("FromCountry")), graph.shown(request.values.get("To")))
+    return Call(graph.order_for(_values().get("FromCountry")), graph.shown(_values().get("To")))
 
 
 def _record(tallies: Iterable[tuple[str, str]]) -> None:
@@ -109,14 +114,18 @@ def fail_toward_help(failure: Exception) -> Response | HTTPException:
 def answer(rest: str = "") -> Response:
     """Every webhook: decode the URL, take one step, answer its TwiML (built once per answer)."""
     loaded = current()
-    route = decode(request.path, request.args)
-    call = _call()
-    at, event = normalize(loaded.graph, route.position, _event(route.kind))
+    values = _values()
     base = loaded.settings.public_base_url or request.host_url.rstrip("/")
-    key = (at, event, call, base)
+    # Everything the answer depends on, as sent: the same request always gets the same bytes.
+    key = (
+        request.path, request.query_string, values.get("Digits"), values.get("DialCallStatus"),
+        values.get("FromCountry"), values.get("To"), base,
+    )
     cached = loaded.cache.get(key)
     if cached is None:
-        scene = step(loaded.graph, at, event, call)
+        route = decode(request.path, request.args)
+        at, event = normalize(loaded.graph, route.position, _event(route.kind))
+        scene = step(loaded.graph, at, event, _call())
         cached = (loaded.renderer.render(scene, base).encode("utf-8"), scene.tallies, type(scene).__name__)
         if len(loaded.cache) >= CACHE_LIMIT:
             loaded.cache.clear()
