@@ -41,7 +41,6 @@ def audit(content: Content, audio_dir: Path, languages: Sequence[str], engines: 
     entries, unreadable = store.load_manifest()
     # An unreadable manifest takes every file off the calls until it is rebuilt: a failure.
     problems = [Problem("missing", "manifest.json", unreadable)] if unreadable else []
-    required = content.required_prompts()
     by_prompt: dict[tuple[str, str], list] = {}
     for entry in entries:
         by_prompt.setdefault((entry.lang, entry.prompt), []).append(entry)
@@ -49,6 +48,7 @@ def audit(content: Content, audio_dir: Path, languages: Sequence[str], engines: 
     for code in languages:
         lang = content.languages[code]
         allowed = playable_engines(lang, engines)
+        required = content.caller_prompts(code)
         unplayable: list[str] = []
         for prompt in required:
             text = lang.prompts.get(prompt, "")
@@ -82,7 +82,7 @@ def audit(content: Content, audio_dir: Path, languages: Sequence[str], engines: 
     chosen = set(languages)
     for entry in entries:
         where = entry.file
-        if entry.lang not in content.languages or entry.prompt not in required:
+        if entry.lang not in content.languages or entry.prompt not in content.caller_prompts(entry.lang):
             problems.append(Problem("orphaned", where, f"{entry.lang}/{entry.prompt} is not a prompt any more"))
             continue
         if entry.lang not in chosen:

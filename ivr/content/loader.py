@@ -59,6 +59,7 @@ def load(prompts_dir: Path | str = DEFAULT_PROMPTS_DIR) -> Content:
         order=tuple(c for c in order if c in languages) + tuple(c for c in languages if c not in order),
         greeting=greeting,
         call=call,
+        rosa_speaks=tuple(index.get("rosa_speaks", ("nb", "en"))),
     )
     problems.extend(check(content))
     if problems:
@@ -94,6 +95,10 @@ def _load_call(path: Path, problems: list[Problem]) -> CallRules:
         "retry_prompts": ("retry", "prompts"), "retry_offer": ("retry", "offer"),
         "retry_give_up": ("retry", "give_up"), "goodbye": ("end", "goodbye"),
         "error": ("end", "error"), "no_caller_id": ("end", "no_caller_id"),
+        "no_choice": ("silence", "first"), "free_call": ("welcome", "free_call"),
+        "handoff": ("handoff", "prompt"), "interpreter": ("handoff", "interpreter"),
+        "whisper": ("whisper", "prompt"), "whisper_no_language": ("whisper", "no_language"),
+        "whisper_accept": ("whisper", "accept"), "whisper_accept_key": ("whisper", "accept_key"),
     }
     values: dict[str, Any] = {}
     for name, (table, key) in fields.items():
@@ -160,7 +165,7 @@ def _load_language(path: Path, code: str, problems: list[Problem]) -> Language |
     def problem(message: str) -> None:
         problems.append(Problem(where, message))
 
-    for key in ("name", "english_name", "status", "script"):
+    for key in ("name", "english_name", "norwegian_name", "status", "script"):
         if not isinstance(meta.get(key), str) or not meta.get(key):
             problem(f"[language] needs {key}")
     if meta.get("status") and meta["status"] not in STATUSES:
@@ -193,6 +198,9 @@ def _load_language(path: Path, code: str, problems: list[Problem]) -> Language |
         code=code,
         name=meta.get("name", code),
         english_name=meta.get("english_name", code),
+        norwegian_name=meta.get("norwegian_name", code),
+        interpreter_word=meta.get("interpreter_word"),
+        interpreter_word_spoken=meta.get("interpreter_word_spoken"),
         status=meta.get("status", "machine-draft"),
         script=meta.get("script", "Latin"),
         countries=tuple(c.upper() for c in meta.get("countries", ())),

@@ -141,6 +141,14 @@ class CallRules:
     goodbye: str = "goodbye"
     error: str = "error"
     no_caller_id: tuple[str, ...] = ("rosa_number", "goodbye")
+    no_choice: str = "no_choice"  # after the first silence in a menu, instead of the whole menu again
+    free_call: str = "free_call"  # in the welcome, when IVR_FREE_CALL=1
+    handoff: str = "handoff"  # before every transfer to ROSA
+    interpreter: str = "handoff_interpreter"  # after handoff, in languages ROSA's staff do not speak
+    whisper: str = "whisper"  # to whoever answers at ROSA: the caller's language, by its Norwegian name
+    whisper_no_language: str = "whisper_no_language"
+    whisper_accept: str = "whisper_accept"  # "press 1 to take the call" (IVR_WHISPER_ACCEPT=1)
+    whisper_accept_key: str = "1"
 
     def option(self, key: int) -> str:
         """The prompt offering the language on key `key` of a page."""
@@ -153,8 +161,13 @@ class CallRules:
             self.keys, self.invalid, self.invalid_help, self.no_input, *self.silence_give_up,
             self.connecting, *self.retry_prompts, self.retry_offer, *self.retry_give_up,
             self.service_unanswered, self.goodbye, self.error, *self.no_caller_id,
+            self.no_choice, self.free_call, self.handoff,
         ]
         return tuple(dict.fromkeys(ids))
+
+    def operator_prompts(self) -> tuple[str, ...]:
+        """Said to whoever answers at ROSA, never to a caller: only in the languages ROSA speaks."""
+        return (self.whisper, self.whisper_no_language, self.whisper_accept)
 
     def key_prompts(self) -> dict[str, str]:
         """Prompts whose words must name the key the caller presses."""
@@ -162,6 +175,7 @@ class CallRules:
             **{self.option(n): str(n) for n in range(1, self.per_page + 1)},
             self.more: self.more_key,
             self.retry_offer: self.retry_key,
+            self.whisper_accept: self.whisper_accept_key,
         }
 
 
@@ -180,6 +194,12 @@ class Language:
     code: str
     name: str
     english_name: str
+    # The language's name in Norwegian, for the whisper to ROSA ("rumensk").
+    norwegian_name: str
+    # The English word a caller says to ROSA to get an interpreter ("Romanian"), and how it is
+    # written in this language's prompt so its voice says it clearly (None: as the word).
+    interpreter_word: str | None
+    interpreter_word_spoken: str | None
     status: str
     script: str
     countries: tuple[str, ...]
@@ -209,14 +229,25 @@ class Content:
     order: tuple[str, ...]
     greeting: tuple[str, ...]
     call: CallRules = CallRules()
+    # The languages ROSA's staff speak: no interpreter needed, and the whisper's languages.
+    rosa_speaks: tuple[str, ...] = ("nb", "en")
 
     @property
     def source(self) -> Language:
         """The Norwegian text everything is translated from."""
         return self.languages[SOURCE_LANGUAGE]
 
-    def required_prompts(self) -> list[str]:
-        """Every prompt id a language must have, in the source file's order."""
+    def required_prompts(self, code: str = SOURCE_LANGUAGE) -> list[str]:
+        """Every prompt id the language `code` must have, in the source file's order."""
         needed = set(self.call.prompt_ids()) | self.menu.prompt_ids()
+        if code in self.rosa_speaks:
+            needed |= set(self.call.operator_prompts())
+        else:
+            needed.add(self.call.interpreter)
         ordered = [p for p in self.source.prompts if p in needed]
         return ordered + sorted(needed - set(ordered))
+
+    def caller_prompts(self, code: str) -> list[str]:
+        """The prompts a caller may hear in `code`: what audio is built and checked for."""
+        operator = set(self.call.operator_prompts())
+        return [p for p in self.required_prompts(code) if p not in operator]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import deque
 
 from ..phone import E164, is_emergency, spoken_numbers, web_addresses
-from .model import KEYPAD, NODE_ID, OPTION_KEYS, Content, Menu
+from .model import KEYPAD, NODE_ID, OPTION_KEYS, Content, Language, Menu
 from .problems import Problem
 
 
@@ -132,10 +132,24 @@ def check_call(content: Content) -> list[Problem]:
     return problems
 
 
+def check_interpreter(content: Content, lang: Language) -> list[Problem]:
+    """A caller ROSA cannot understand is told the English word to say for an interpreter."""
+    where = f"{lang.code}.toml"
+    if lang.code in content.rosa_speaks:
+        return []
+    if not lang.interpreter_word:
+        return [Problem(where, "[language] needs interpreter_word (the English word a caller says to ROSA)")]
+    said = lang.interpreter_word_spoken or lang.interpreter_word
+    prompt = content.call.interpreter
+    text = lang.prompts.get(prompt, "")
+    if text and said not in text:
+        return [Problem(where, f"{prompt} must contain {said!r}", prompt)]
+    return []
+
+
 def check_texts(content: Content) -> list[Problem]:
     """Problems in the texts: missing or unknown prompts, key digits, numbers, addresses."""
     problems: list[Problem] = []
-    required = content.required_prompts()
     key_prompts = content.call.key_prompts()
     for node in content.menu.nodes.values():
         key_prompts.update({o.prompt: o.key for o in node.options})
@@ -147,6 +161,8 @@ def check_texts(content: Content) -> list[Problem]:
             problems.append(Problem("languages.toml", f"greeting language {code!r} has no file"))
     for lang in content.languages.values():
         where = f"{lang.code}.toml"
+        required = content.required_prompts(lang.code)
+        problems.extend(check_interpreter(content, lang))
         missing = [p for p in required if not lang.prompts.get(p, "").strip()]
         if missing:
             problems.append(Problem(where, f"missing or empty prompts: {', '.join(missing)}"))
