@@ -36,6 +36,9 @@ class Settings:
     service_numbers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     console_password: str | None = None
     dev: bool = False
+    whisper_accept: bool = False  # ROSA presses 1 to take a call; default: the whisper only announces
+    whisper_language: str = "nb"  # the language whoever answers at ROSA hears the whisper in
+    free_call: bool = False  # the number is free to call (an 800 number): the welcome may say so
     prompts_dir: Path = DEFAULT_PROMPTS_DIR
     audio_dir: Path = DEFAULT_AUDIO_DIR
 
@@ -104,6 +107,9 @@ class Settings:
             service_numbers=MappingProxyType({k: v for k, v in services.items() if v}),
             console_password=text("IVR_CONSOLE_PASSWORD"),
             dev=flag("IVR_DEV"),
+            whisper_accept=flag("IVR_WHISPER_ACCEPT"),
+            whisper_language=text("IVR_WHISPER_LANGUAGE") or "nb",
+            free_call=flag("IVR_FREE_CALL"),
             prompts_dir=Path(text("IVR_PROMPTS_DIR") or DEFAULT_PROMPTS_DIR),
             audio_dir=Path(text("IVR_AUDIO_DIR") or DEFAULT_AUDIO_DIR),
         )
@@ -121,6 +127,10 @@ class Settings:
                     f"IVR_LANGUAGES: no prompts/<code>.toml for {', '.join(unknown)} "
                     f"(have {', '.join(content.languages)})"
                 )
+        if self.whisper_language not in content.rosa_speaks:
+            problems.append(
+                f"IVR_WHISPER_LANGUAGE={self.whisper_language!r}: ROSA's staff speak {', '.join(content.rosa_speaks)}"
+            )
         for service in self.service_numbers:
             if service not in content.menu.services or service == "rosa":
                 known = [s for s in content.menu.services if s != "rosa"]

@@ -17,6 +17,15 @@ def is_e164(number: str | None) -> bool:
     return bool(number) and E164.match(number or "") is not None
 
 
+# What Twilio sends in From for a withheld number, besides words like "Anonymous": never a real caller.
+WITHHELD = ("+266696687", "+7378742833", "+86282452253")
+
+
+def is_real_caller(number: str | None) -> bool:
+    """Whether From is a caller's real E.164 number (not withheld), so FromCountry means something."""
+    return is_e164(number) and number not in WITHHELD
+
+
 def is_emergency(number: str) -> bool:
     """Whether a number is one of Norway's emergency numbers, with or without +47."""
     local = number.removeprefix("+47")

@@ -19,6 +19,7 @@ from .call.urls import decode
 from .errors import SimulatorError
 from .security import sign
 
+SIMULATED_CALLER = "+15005550006"  # Twilio's documented test number
 KEYS = "1234567890*#"  # as on a keypad; the same set as KEYPAD
 
 
@@ -117,6 +118,8 @@ class Simulator:
             "ApiVersion": "2010-04-01",
         }
         if self.country:
+            # FromCountry counts only with a real-looking From: Twilio's own test number, never a person's.
+            params["From"] = params["Caller"] = SIMULATED_CALLER
             params["FromCountry"] = self.country
         params.update(self.extra)
         params.update(extra)

@@ -8,9 +8,10 @@ callers hear it, otherwise an estimate from its text (marked as such).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from .call.graph import CallGraph
-from .call.position import Call, Position
+from .call.position import Call, Key, Position
 from .call.scenes import GATHER_TIMEOUT, Ask, Scene, Utterance
 from .call.step import Enter, Silence, step
 from .call.validate import WALK_CALLER_ID
@@ -35,8 +36,8 @@ def scene_seconds(graph: CallGraph, parts: Iterable[Utterance]) -> Seconds:
 def time_to_languages(graph: CallGraph, country: str | None) -> dict[str, Seconds]:
     """For each offered language, the seconds from the start of the call until its option begins.
 
-    A caller whose language is on a later page hears the page out, waits the menu's timeout,
-    and hears the next page (silence turns the page), so that is what is counted.
+    A caller whose language is on a later page hears the page out and presses the key for
+    more languages (the page says which), then hears the next page: that is what is counted.
     """
     found: dict[str, Seconds] = {}
     elapsed = ZERO
@@ -49,8 +50,7 @@ def time_to_languages(graph: CallGraph, country: str | None) -> dict[str, Second
             if part.prompt.startswith(graph.rules.option_prefix) and part.lang not in found:
                 found[part.lang] = elapsed
             elapsed = elapsed + prompt_seconds(graph, part)
-        elapsed = elapsed + Seconds(float(GATHER_TIMEOUT), False)
-        at = scene.on_silence
+        at = step(graph, scene.here, Key(graph.rules.more_key), Call(order, WALK_CALLER_ID)).here  # type: ignore[union-attr]
     return found
 
 
@@ -59,16 +59,33 @@ def time_to_rosa_option(graph: CallGraph) -> Seconds:
     return prompt_seconds(graph, Utterance(graph.greeting[0], graph.rules.greeting))
 
 
-def time_in_silence(graph: CallGraph, start: Position, order: tuple[str, ...] | None = None) -> tuple[Seconds, Scene]:
-    """A caller who presses nothing from `start`: the seconds of audio and waiting until the
-    line gives up, and the scene it gives up with (a transfer to ROSA, or a goodbye)."""
+@dataclass(frozen=True)
+class SilentCall:
+    """A caller who presses nothing: when the line gives up (its last scene starts), and when that
+    scene's words end (the ringing starts, for a transfer)."""
+
+    gives_up: Seconds
+    rings: Seconds
+    scene: Scene
+
+
+def time_in_silence(graph: CallGraph, start: Scene | Position, order: tuple[str, ...] | None = None) -> SilentCall:
+    """A caller silent from `start` (a position entered, or a scene being heard), as seconds of audio and waiting."""
     elapsed = ZERO
     call = Call(order, WALK_CALLER_ID)
-    scene = step(graph, start, Enter(), call)
+    scene = step(graph, start, Enter(), call) if isinstance(start, Position) else start
     for _ in range(100):  # the walk ends: every counter is bounded
-        elapsed = elapsed + scene_seconds(graph, scene.parts)
         if not isinstance(scene, Ask):
-            return elapsed, scene
-        elapsed = elapsed + Seconds(float(GATHER_TIMEOUT), False)
+            return SilentCall(elapsed, elapsed + scene_seconds(graph, scene.parts), scene)
+        elapsed = elapsed + scene_seconds(graph, scene.parts) + Seconds(float(GATHER_TIMEOUT), False)
         scene = step(graph, scene.here, Silence(), call)
     raise AssertionError("silence never ends the call")  # pragma: no cover - validated at load
+
+
+def arrival(graph: CallGraph, code: str, order: tuple[str, ...] | None = None) -> Scene:
+    """The main menu as a caller hears it on choosing `code` in the language menu (with the welcome)."""
+    call = Call(order, WALK_CALLER_ID)
+    for number, page in enumerate(graph.pages(order), 1):
+        if code in page:
+            return step(graph, Position("languages", page=number), Key(str(page.index(code) + 1)), call)
+    raise KeyError(code)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from .call.scenes import DIAL_TIMEOUT, GATHER_TIMEOUT, Ask, Goodbye, Scene, Transfer, Utterance
+from .call.scenes import DIAL_TIMEOUT, GATHER_TIMEOUT, Ask, Goodbye, Scene, Transfer, Utterance, Whisper
 from .call.urls import encode
 from .catalog import AudioFile
 from .config import Settings
 from .content import Content
-from .playback import Playback, Say
+from .playback import Playback, Say, for_voice
 
 __all__ = ["DIAL_TIMEOUT", "GATHER_TIMEOUT", "Renderer"]
 
@@ -45,12 +45,35 @@ class Renderer:
                     action=base_url + encode(scene.after),
                     method="POST",
                     timeout=DIAL_TIMEOUT,
+                    answer_on_bridge=True,  # the caller hears ringing until they are put through
                 )
-                dial.number(scene.number)
+                if scene.whisper is not None:
+                    dial.number(scene.number, url=base_url + encode(scene.whisper), method="POST")
+                else:
+                    dial.number(scene.number)
             case Goodbye():
                 self._speak_all(response, scene.parts, base_url)
                 response.hangup()
+            case Whisper():
+                self._whisper(response, scene, base_url)
         return str(response)
+
+    def _whisper(self, response: VoiceResponse, scene: Whisper, base_url: str) -> None:
+        """To whoever answered: <Say> only (the words name the caller's language, so no file has them)."""
+        if scene.hang_up:
+            response.hangup()
+            return
+        voice = self.content.languages[scene.lang].say
+        verb: VoiceResponse | Gather = response
+        if scene.accept is not None:
+            verb = response.gather(
+                input="dtmf", action=base_url + encode(scene.accept, "key"), method="POST",
+                timeout=GATHER_TIMEOUT, num_digits=1, finish_on_key="", action_on_empty_result=False,
+            )
+        for text in scene.texts:
+            verb.say(for_voice(text), voice=voice.voice if voice else None, language=voice.language if voice else None)
+        if scene.accept is not None:
+            response.hangup()  # nobody pressed the key: that leg ends; the caller hears the unanswered path
 
     def standalone_fallback(self, caller_id: str) -> str:
         """TwiML for a Twilio TwiML Bin, to answer even when this app is down: only <Say>,

@@ -18,6 +18,7 @@ from werkzeug.routing import BaseConverter
 from .call.position import Call, Enter, Event
 from .call.step import dial_event, error, key_event, normalize, step
 from .call.urls import Kind, decode
+from .phone import is_real_caller
 from .runtime import current
 from .security import is_signed
 
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 METHODS = ["GET", "POST"]
 TWIML = "text/xml"
+HANG_UP = '<?xml version="1.0" encoding="UTF-8"?><Response><Hangup /></Response>'
 CACHE_LIMIT = 20_000  # distinct answers kept; the call has a few thousand, so this only bounds odd hosts
 
 
@@ -56,7 +58,7 @@ def _event(kind: Kind) -> Event:
     if kind == "key":
         return key_event(_values().get("Digits"))
     if kind == "dial":
-        return dial_event(_values().get("DialCallStatus"))
+        return dial_event(_values().get("DialCallStatus"), _values().get("DialBridged"))
     return Enter()
 
 
@@ -64,7 +66,12 @@ def _call() -> Call:
     graph = current().graph
     # FromCountry only orders the language menu; To is the helpline's own number. Neither is
     # logged, stored or put in a URL.
-    return Call(graph.order_for(_values().get("FromCountry")), graph.shown(_values().get("To")))
+    return Call(graph.order_for(_country(_values())), graph.shown(_values().get("To")))
+
+
+def _country(values: Mapping[str, str]) -> str | None:
+    """The caller's country, only when From is a real number: a withheld one says nothing true."""
+    return values.get("FromCountry") if is_real_caller(values.get("From")) else None
 
 
 def _record(tallies: Iterable[tuple[str, str]]) -> None:
@@ -100,12 +107,18 @@ def fail_toward_help(failure: Exception) -> Response | HTTPException:
     log.exception("a webhook failed; the caller is put through to ROSA", exc_info=failure)
     try:
         loaded = current()
-        lang = decode(request.path, request.args).position.lang
+        at = decode(request.path, request.args).position
+        if at.place == "whisper":
+            # ROSA's leg may not <Dial>: end it, and the caller hears the unanswered path and a retry.
+            return Response(HANG_UP, mimetype=TWIML)
+        lang = at.lang
         scene = error(loaded.graph, lang, _call())
         _record(scene.tallies)
         base = loaded.settings.public_base_url or request.host_url.rstrip("/")
         return Response(loaded.renderer.render(scene, base), mimetype=TWIML)
     except Exception:  # noqa: BLE001 - the last resort must not fail
+        if request.path.endswith(("/whisper", "/whisper/key")):
+            return Response(HANG_UP, mimetype=TWIML)
         return Response(current_app.extensions["ivr_last_resort"], mimetype=TWIML)
 
 
@@ -119,7 +132,7 @@ def answer(rest: str = "") -> Response:
     # Everything the answer depends on, as sent: the same request always gets the same bytes.
     key = (
         request.path, request.query_string, values.get("Digits"), values.get("DialCallStatus"),
-        values.get("FromCountry"), values.get("To"), base,
+        values.get("DialBridged"), _country(values), values.get("To"), base,
     )
     cached = loaded.cache.get(key)
     if cached is None:

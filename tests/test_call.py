@@ -40,6 +40,13 @@ def graph() -> CallGraph:
     return build(Settings.from_env({"IVR_AUDIO_DIR": str(SHIPPED_AUDIO)})).graph
 
 
+def handoff(lang: str | None) -> list[str]:
+    """What is said before a transfer to ROSA in `lang`."""
+    if lang is None or lang in CONTENT.rosa_speaks:
+        return [RULES.handoff]
+    return [RULES.handoff, RULES.interpreter]
+
+
 def prompts(scene: Scene, lang: str | None = None) -> list[str]:
     """The prompt ids of a scene, in the order heard (one language's, or the first greeting language's)."""
     first = lang or scene.parts[0].lang
@@ -127,17 +134,18 @@ def test_each_key_on_a_page_chooses_its_language_and_opens_the_main_menu_with_th
         assert isinstance(wrong, Ask) and prompts(wrong)[0] == RULES.invalid
 
 
-def test_silence_turns_the_language_pages_then_puts_the_caller_through(graph: CallGraph) -> None:
-    pages = len(graph.pages())
-    limit = max(REPEATS, pages - 1)
-    scene = step(graph, Position("start"), Enter(), CALL)
-    for heard in range(1, limit + 1):
+@pytest.mark.parametrize("page", [1, 2, 3])
+def test_silence_in_the_language_menu_reminds_once_then_puts_the_caller_through(graph: CallGraph, page: int) -> None:
+    scene = step(graph, Position("languages", page=page), Enter(), CALL)
+    for heard in range(1, REPEATS + 1):
         scene = step(graph, scene.here, Silence(), CALL)
         assert isinstance(scene, Ask)
-        assert scene.here == Position("languages", page=heard % pages + 1, silence=heard)
+        assert scene.here == Position("languages", page=page, silence=heard)  # 9 turns the page, not silence
+        assert scene.parts == tuple((g, RULES.no_choice) for g in CONTENT.greeting)
+        assert isinstance(step(graph, scene.here, Key("9"), CALL), Ask)  # every key still works
     scene = step(graph, scene.here, Silence(), CALL)
     assert isinstance(scene, Transfer) and scene.service == "rosa" and scene.lang is None
-    assert prompts(scene) == [*RULES.silence_give_up, RULES.connecting]
+    assert prompts(scene) == [*RULES.silence_give_up, RULES.handoff]
     assert ("silent", "languages") in scene.tallies
 
 
@@ -169,8 +177,8 @@ def test_every_option_leads_to_its_node_and_counts_the_topic(graph: CallGraph) -
             target = MENU.nodes[option.to]
             assert ("topic", option.to) in scene.tallies
             if target.kind == "transfer":
-                assert isinstance(scene, Transfer) and scene.service == target.service
-                assert prompts(scene) == [*target.body, RULES.connecting]
+                assert isinstance(scene, Transfer) and scene.service == target.service == "rosa"
+                assert prompts(scene) == [*target.body, *handoff("en")]
             else:
                 assert isinstance(scene, Ask) and scene.here == Position("node", "en", option.to)
                 assert prompts(scene)[0] == (target.intro or target.body)[0]
@@ -181,7 +189,7 @@ def test_the_common_keys_at_every_kind_of_node(graph: CallGraph, at: Position) -
     node = MENU.nodes[at.node or ROOT]
     talk = step(graph, at, Key(MENU.keys.talk), CALL)
     assert isinstance(talk, Transfer) and talk.service == "rosa" and talk.number == "+4722331160"
-    assert prompts(talk) == [RULES.connecting]
+    assert prompts(talk) == handoff("en")
     back = step(graph, at, Key(MENU.keys.back), CALL)
     assert isinstance(back, Ask)
     assert back.here == (Position("node", "en", node.parent) if node.parent else LANGUAGES)
@@ -207,16 +215,17 @@ def test_silence_in_a_menu_repeats_it_then_says_rosas_number_and_transfers(graph
     for heard in range(1, REPEATS + 1):
         scene = step(graph, scene.here, Silence(), CALL)
         assert isinstance(scene, Ask) and scene.here == at.moved(silence=heard)  # M5
-        assert prompts(scene)[0] == RULES.no_input
+        assert prompts(scene) == [RULES.no_choice]  # a short reminder, not the whole menu
     scene = step(graph, scene.here, Silence(), CALL)
     assert isinstance(scene, Transfer) and scene.service == "rosa"
-    assert prompts(scene) == [*RULES.silence_give_up, RULES.connecting]
+    assert prompts(scene) == [*RULES.silence_give_up, RULES.handoff]
     assert ("silent", at.node) in scene.tallies
 
 
 def test_silence_after_a_message_returns_to_its_menu_counting(graph: CallGraph) -> None:
-    scene = step(graph, MESSAGE.moved(silence=1), Silence(), CALL)
-    assert isinstance(scene, Ask) and scene.here == HELP.moved(silence=2)
+    scene = step(graph, MESSAGE, Silence(), CALL)
+    assert isinstance(scene, Ask) and scene.here == HELP.moved(silence=1)
+    assert isinstance(step(graph, MESSAGE.moved(silence=1), Silence(), CALL), Transfer)
     top = step(graph, Position("node", "en", "danger"), Silence(), CALL)
     assert isinstance(top, Ask) and top.here == MAIN.moved(silence=1)
 
@@ -279,6 +288,7 @@ def test_silence_after_rosa_did_not_answer_ends_politely_with_the_number(graph: 
     for heard in range(1, REPEATS + 1):
         scene = step(graph, scene.here, Silence(), CALL)
         assert isinstance(scene, Ask) and scene.here == at.moved(silence=heard)  # M6
+        assert prompts(scene)[0] == RULES.retry_prompts[0]
     scene = step(graph, scene.here, Silence(), CALL)
     assert isinstance(scene, Goodbye)
     assert prompts(scene) == [*RULES.retry_give_up, RULES.goodbye]
@@ -304,7 +314,7 @@ def test_the_configured_caller_id_is_shown_whatever_the_request_says(tmp_path: P
 def test_the_fallback_says_the_error_in_the_greeting_languages_and_transfers(graph: CallGraph) -> None:
     scene = step(graph, Position("fallback"), Enter(), CALL)
     assert isinstance(scene, Transfer) and scene.service == "rosa"
-    assert [tuple(p) for p in scene.parts] == [(g, RULES.error) for g in CONTENT.greeting]
+    assert [tuple(p) for p in scene.parts] == [(g, p) for p in (RULES.error, RULES.handoff) for g in CONTENT.greeting]
 
 
 # What a request can carry ----------------------------------------------------------------------

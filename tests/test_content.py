@@ -259,7 +259,7 @@ def test_every_header_rule_of_a_language_file(tmp_path: Path, old: str, new: str
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
-        ("repeats = 2", 'repeats = "two"', "[silence] repeats must be a int"),
+        ("repeats = 1", 'repeats = "two"', "[silence] repeats must be a int"),
         ('more_key = "9"', 'more_key = "5"', "more_key '5' must be a free key"),
         ('key = "1"                    # 1 tries', 'key = "*"                    # 1 tries', "[retry] key '*' must be a key 1-9"),
         ('offer = "opt_retry"', 'offer = "opt_retry_typo"', "missing or empty prompts: opt_retry_typo"),

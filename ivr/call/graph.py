@@ -38,13 +38,19 @@ class CallGraph:
     numbers: Mapping[str, str]  # service -> the E.164 number dialled; absent: only read out
     caller_id: str | None  # IVR_CALLER_ID; None: the helpline number Twilio sends in To
     playback: Playback
+    whisper_language: str = "nb"  # IVR_WHISPER_LANGUAGE
+    whisper_accept: bool = False  # IVR_WHISPER_ACCEPT
+    free_call: bool = False  # IVR_FREE_CALL
 
     @classmethod
     def build(cls, content: Content, settings: Settings, playback: Playback) -> CallGraph:
         numbers = {
             s: n for s in content.menu.services if (n := settings.dial_number(content, s)) is not None
         }
-        return cls(content, playback.offered, MappingProxyType(numbers), settings.caller_id, playback)
+        return cls(
+            content, playback.offered, MappingProxyType(numbers), settings.caller_id, playback,
+            settings.whisper_language, settings.whisper_accept, settings.free_call,
+        )
 
     @property
     def rules(self) -> CallRules:

@@ -11,8 +11,9 @@ from typing import Literal
 # dialled    a transfer is over; `service` was dialled from `node`
 # retry      ROSA did not answer: try again, go back, or hear the number
 # fallback   the number's Fallback URL: the app failed, Twilio asks here once more
-Place = Literal["start", "languages", "node", "dialled", "retry", "fallback"]
-PLACES: tuple[Place, ...] = ("start", "languages", "node", "dialled", "retry", "fallback")
+# whisper    what whoever answers at ROSA hears before the caller is put through (`lang`: the caller's)
+Place = Literal["start", "languages", "node", "dialled", "retry", "fallback", "whisper"]
+PLACES: tuple[Place, ...] = ("start", "languages", "node", "dialled", "retry", "fallback", "whisper")
 MAX_COUNT = 9  # counters beyond this mean the same as 9: the line has long given up
 
 
@@ -61,9 +62,11 @@ class Silence:
 
 @dataclass(frozen=True)
 class DialEnded:
-    """A transfer ended; `outcome` is Twilio's DialCallStatus."""
+    """A transfer ended; `outcome` is Twilio's DialCallStatus. `bridged` is False when the
+    callee answered but was never connected to the caller (the whisper hung up)."""
 
     outcome: str
+    bridged: bool = True
 
 
 Event = Enter | Key | Silence | DialEnded

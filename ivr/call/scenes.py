@@ -43,6 +43,7 @@ class Transfer:
     caller_id: str
     after: Position
     tallies: tuple[Tally, ...] = ()
+    whisper: Position | None = None  # played to whoever answers, before the caller is connected
 
 
 @dataclass(frozen=True)
@@ -54,4 +55,25 @@ class Goodbye:
     tallies: tuple[Tally, ...] = ()
 
 
-Scene = Ask | Transfer | Goodbye
+@dataclass(frozen=True)
+class Whisper:
+    """Said to whoever answers a transfer, never to the caller: `texts` in the operator's `lang`.
+
+    With `accept`, the key must be pressed there to be connected (silence or another key hangs
+    up that leg); without, the caller is connected when the words end. No texts and no
+    `accept`: connect now. `hang_up`: end that leg, the caller hears the unanswered path.
+    """
+
+    lang: str
+    texts: tuple[str, ...] = ()
+    accept: Position | None = None
+    hang_up: bool = False
+    tallies: tuple[Tally, ...] = ()
+
+    @property
+    def parts(self) -> tuple[Utterance, ...]:
+        """Nothing the caller hears: the whisper is for the other end."""
+        return ()
+
+
+Scene = Ask | Transfer | Goodbye | Whisper

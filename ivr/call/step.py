@@ -15,7 +15,7 @@ from ..content import KEYPAD, Node
 from ..errors import IvrError
 from .graph import CallGraph
 from .position import MAX_COUNT, Call, DialEnded, Enter, Event, Key, Position, Silence
-from .scenes import Ask, Goodbye, Scene, Tally, Transfer, Utterance
+from .scenes import Ask, Goodbye, Scene, Tally, Transfer, Utterance, Whisper
 
 
 class NoNumber(IvrError):
@@ -31,12 +31,15 @@ ANY_CALL = Call()  # no country, no helpline number in the request: the defaults
 def step(graph: CallGraph, at: Position, event: Event, call: Call = ANY_CALL) -> Scene:
     """What the caller hears next, at `at`, after `event`."""
     at, event = normalize(graph, at, event)
+    bridged = not isinstance(event, DialEnded) or event.bridged
     match at.place, event:
         case "start", _:
             scene = _language_menu(graph, call, at.moved(place="languages"))
             return _with(scene, ("call", "started"))
         case "fallback", _:
             return error(graph, None, call)
+        case "whisper", _:
+            return whisper(graph, at, event)
         case _, Silence():
             return step(graph, after_silence(graph, at, call), Enter(), call)
         case "languages", Key(digits):
@@ -52,7 +55,7 @@ def step(graph: CallGraph, at: Position, event: Event, call: Call = ANY_CALL) ->
         case "retry", _:
             return _retry(graph, at)
         case "dialled", DialEnded(outcome):
-            return _dialled(graph, call, at, outcome)
+            return _dialled(graph, call, at, outcome, bridged)
         case _:
             # A transfer's report without its outcome: treat it as unanswered, which offers a retry.
             return _dialled(graph, call, at, "failed")
@@ -76,6 +79,8 @@ def _clean(graph: CallGraph, at: Position) -> Position:
         at = at.moved(lang=None)
     if at.place == "node" and (at.lang is None or at.node not in graph.menu.nodes):
         return at.moved(node=graph.menu.root, silence=0, errors=0) if at.lang else Position("languages")
+    if at.place == "whisper" and at.lang not in graph.offered:
+        at = at.moved(lang=None)
     if at.place == "dialled":
         if at.service not in graph.menu.services:
             at = at.moved(service=ROSA)
@@ -104,12 +109,10 @@ def _notice(graph: CallGraph, errors: int) -> tuple[str, ...]:
 
 
 def after_silence(graph: CallGraph, at: Position, call: Call = ANY_CALL) -> Position:
-    """Where silence at `at` leads: the same menu counting one more (a message returns to its
-    menu; in the language menu, silence turns the page)."""
+    """Where silence at `at` leads: the same menu counting one more (a message returns to its menu)."""
     more = at.silence + 1
     if at.place == "languages":
-        pages = graph.pages(call.order)
-        return Position("languages", page=at.page % len(pages) + 1, silence=more)
+        return Position("languages", page=at.page, silence=more)
     if at.place == "node":
         node = graph.menu.nodes[at.node or graph.menu.root]
         target = node.id if node.kind == "menu" else (node.parent or graph.menu.root)
@@ -123,9 +126,13 @@ def after_silence(graph: CallGraph, at: Position, call: Call = ANY_CALL) -> Posi
 def _language_menu(graph: CallGraph, call: Call, at: Position, notice: Sequence[str] = ()) -> Scene:
     rules = graph.rules
     pages = graph.pages(call.order)
-    if at.silence > max(rules.silence_repeats, len(pages) - 1):  # silence may turn every page first
+    if at.silence > rules.silence_repeats:
         return give_up(graph, None, "languages", call)
     page = min(at.page, len(pages))
+    here = Position("languages", page=page, silence=at.silence, errors=at.errors)
+    if at.silence:
+        # A short reminder of 0 and # in the greeting languages, not the page again (9 turns it).
+        return Ask(None, _say(graph, None, (rules.no_choice,)), here, after_silence(graph, here, call))
     parts = list(_say(graph, None, notice))
     if page == 1:
         parts += _say(graph, None, (rules.greeting,))
@@ -133,7 +140,6 @@ def _language_menu(graph: CallGraph, call: Call, at: Position, notice: Sequence[
     if len(pages) > 1:
         parts += _say(graph, None, (rules.more,))
     parts += _say(graph, None, (rules.hint,))
-    here = Position("languages", page=page, silence=at.silence, errors=at.errors)
     return Ask(None, tuple(parts), here, after_silence(graph, here, call))
 
 
@@ -169,17 +175,21 @@ def _node(graph: CallGraph, call: Call, at: Position, welcome: bool = False, not
     if at.silence > rules.silence_repeats:
         return give_up(graph, at.lang, node.id, call)
     if node.kind == "transfer":
-        return _transfer(graph, at.lang, (*node.body, rules.connecting), node.service or ROSA, node.id, call)
-    prompts = [rules.no_input] if at.silence and node.kind == "menu" else []
-    prompts += notice
+        service = node.service or ROSA
+        return _transfer(graph, at.lang, (*node.body, *_before(graph, at.lang, service)), service, node.id, call)
+    here = Position("node", at.lang, node.id, silence=at.silence, errors=at.errors)
+    if at.silence and node.kind == "menu":
+        # After a silence, a short reminder of 0 and # rather than the whole menu again.
+        return Ask(at.lang, _say(graph, at.lang, (rules.no_choice,)), here, after_silence(graph, here, call))
+    prompts = list(notice)
     if node.kind == "menu":
-        prompts += [*node.intro, *(node.welcome if welcome else ()), *(o.prompt for o in node.options)]
+        greeted = (*node.welcome, *((rules.free_call,) if graph.free_call else ())) if welcome else ()
+        prompts += [*node.intro, *greeted, *(o.prompt for o in node.options)]
     else:
         prompts += node.body
         if node.dial and node.dial.service in graph.numbers:
             prompts.append(node.dial.prompt)
     prompts.append(rules.keys)
-    here = Position("node", at.lang, node.id, silence=at.silence, errors=at.errors)
     return Ask(at.lang, _say(graph, at.lang, prompts), here, after_silence(graph, here, call))
 
 
@@ -199,7 +209,8 @@ def _node_key(graph: CallGraph, call: Call, at: Position, digits: str) -> Scene:
     if option is not None:
         return _with(_node(graph, call, Position("node", at.lang, option.to)), ("topic", option.to))
     if node.dial and digits == node.dial.key and node.dial.service in graph.numbers:
-        return _transfer(graph, at.lang, (graph.rules.connecting,), node.dial.service, node.id, call)
+        service = node.dial.service
+        return _transfer(graph, at.lang, _before(graph, at.lang, service), service, node.id, call)
     errors = at.errors + 1
     return _node(graph, call, Position("node", at.lang, node.id, errors=errors), notice=_notice(graph, errors))
 
@@ -207,9 +218,20 @@ def _node_key(graph: CallGraph, call: Call, at: Position, digits: str) -> Scene:
 # Transfers ---------------------------------------------------------------------------------
 
 
+def _before(graph: CallGraph, lang: str | None, service: str) -> tuple[str, ...]:
+    """What is said before a transfer: for ROSA, who ROSA is (and, in a language ROSA's staff do
+    not speak, the word to say for an interpreter); for anyone else, that the caller is put through."""
+    rules = graph.rules
+    if service != ROSA:
+        return (rules.connecting,)
+    if lang is None or lang in graph.content.rosa_speaks:
+        return (rules.handoff,)
+    return (rules.handoff, rules.interpreter)
+
+
 def talk(graph: CallGraph, lang: str | None, call: Call = ANY_CALL, before: Sequence[str] = ()) -> Scene:
     """Put the caller through to ROSA, after `before`."""
-    return _transfer(graph, lang, (*before, graph.rules.connecting), ROSA, None, call)
+    return _transfer(graph, lang, (*before, *_before(graph, lang, ROSA)), ROSA, None, call)
 
 
 def give_up(graph: CallGraph, lang: str | None, place: str, call: Call = ANY_CALL) -> Scene:
@@ -229,18 +251,44 @@ def _transfer(
         # Dialling without the helpline's number would show the caller's: read the number instead.
         return Goodbye(lang, parts + _say(graph, lang, graph.rules.no_caller_id), (("ended", "no_caller_id"),))
     after = Position("dialled", lang, node, service=service)
-    return Transfer(lang, parts, service, number, shown, after, (("transfer", service),))
+    whisper_at = Position("whisper", lang) if service == ROSA else None
+    return Transfer(lang, parts, service, number, shown, after, (("transfer", service),), whisper_at)
 
 
 def error(graph: CallGraph, lang: str | None, call: Call = ANY_CALL) -> Scene:
     """Something broke: say ROSA's number and 112, and put the caller through to ROSA."""
     lang = lang if lang in graph.offered else None
-    return _transfer(graph, lang, (graph.rules.error,), ROSA, None, call)
+    return _transfer(graph, lang, (graph.rules.error, *_before(graph, lang, ROSA)), ROSA, None, call)
 
 
-def _dialled(graph: CallGraph, call: Call, at: Position, outcome: str) -> Scene:
+def whisper(graph: CallGraph, at: Position, event: Event) -> Whisper:
+    """What whoever answers at ROSA hears: the caller's language by its name, nothing else about them."""
+    rules, op = graph.rules, graph.whisper_language
+    if isinstance(event, Key):
+        if event.digits == rules.whisper_accept_key:
+            return Whisper(op)  # accepted: connect
+        return Whisper(op, hang_up=True)
+    if isinstance(event, Silence):
+        return Whisper(op, hang_up=True)  # nobody accepted: the caller hears the unanswered path
+    words = graph.content.languages[op]
+    if at.lang is None:
+        texts = [words.text(rules.whisper_no_language)]
+    else:
+        chosen = graph.content.languages[at.lang]
+        name = chosen.norwegian_name if op == "nb" else chosen.english_name
+        texts = [words.text(rules.whisper).replace("{language}", name)]
+    accept = None
+    if graph.whisper_accept:
+        texts.append(words.text(rules.whisper_accept))
+        accept = Position("whisper", at.lang)
+    return Whisper(op, tuple(texts), accept, tallies=(("whisper", at.lang or "none"),))
+
+
+def _dialled(graph: CallGraph, call: Call, at: Position, outcome: str, bridged: bool = True) -> Scene:
     service = at.service or ROSA
     ended = "answered" if outcome in ANSWERED else outcome if outcome in OUTCOMES else "failed"
+    if ended == "answered" and not bridged:
+        ended = "no-answer"  # answered, but the whisper hung up before the caller was put through
     tally: Tally = ("transfer_end", f"{service}:{ended}")
     if ended == "answered":
         return Goodbye(at.lang, _say(graph, at.lang, (graph.rules.goodbye,)), (tally, ("ended", "transfer")))
@@ -275,10 +323,11 @@ def _retry_key(graph: CallGraph, call: Call, at: Position, digits: str) -> Scene
     return _retry(graph, Position("retry", at.lang, errors=errors), _notice(graph, errors))
 
 
-def dial_event(outcome: str | None) -> DialEnded:
-    """The event of a Dial's action: Twilio's DialCallStatus, anything unknown counted as failed."""
+def dial_event(outcome: str | None, bridged: str | None = None) -> DialEnded:
+    """The event of a Dial's action: Twilio's DialCallStatus, anything unknown counted as failed;
+    DialBridged=false means the callee never reached the caller (the whisper hung up)."""
     outcome = outcome or ""
-    return DialEnded(outcome if outcome in (*ANSWERED, *OUTCOMES) else "failed")
+    return DialEnded(outcome if outcome in (*ANSWERED, *OUTCOMES) else "failed", bridged != "false")
 
 
 def key_event(digits: str | None) -> Key | Silence:

@@ -10,6 +10,8 @@ Every webhook URL under /voice is a position of the call plus what the request r
     /voice/<lang>/connect/<service>/done?node=help_health   a transfer ended (DialCallStatus)
     /voice/<lang>/connect/rosa/unanswered?s=1               ROSA did not answer: the retry menu
     /voice/<lang>/connect/rosa/key?e=1                      ...a key pressed there
+    /voice/<lang>/connect/rosa/whisper                      said to whoever answers at ROSA
+    /voice/<lang>/connect/rosa/whisper/key                  ...the key ROSA pressed to accept
 `<lang>` is `-` before a language is chosen. The query holds the counters, only when not
 zero: p the language menu's page (from 1), s menus heard in a row in silence, e wrong keys
 in a row; node the message a transfer was offered from. Twilio signs the exact URL, so the
@@ -64,6 +66,8 @@ def encode(at: Position, kind: Kind = "enter") -> str:
             return _query(f"{PREFIX}/{lang}/connect/rosa/{'key' if key else 'unanswered'}", **counts)
         case "dialled":
             return _query(f"{PREFIX}/{lang}/connect/{at.service}/done", node=at.node)
+        case "whisper":
+            return f"{PREFIX}/{lang}/connect/rosa/whisper{'/key' if key else ''}"
     raise ValueError(f"no URL for {at}")  # pragma: no cover - every place is above
 
 
@@ -94,6 +98,10 @@ def decode(path: str, args: Mapping[str, str]) -> Route:
             return Route(Position("dialled", _lang(lang), node if node and _SEGMENT.match(node) else None, service=service), "dial")
         case [lang, "connect", "rosa", "unanswered"] if _ok(lang):
             return Route(Position("retry", _lang(lang), silence=silence), "enter")
+        case [lang, "connect", "rosa", "whisper"] if _ok(lang):
+            return Route(Position("whisper", _lang(lang)), "enter")
+        case [lang, "connect", "rosa", "whisper", "key"] if _ok(lang):
+            return Route(Position("whisper", _lang(lang)), "key")
         case [lang, "connect", "rosa", "key"] if _ok(lang):
             return Route(Position("retry", _lang(lang), silence=silence, errors=errors), "key")
         case [lang, node] if _SEGMENT.match(lang) and _SEGMENT.match(node):

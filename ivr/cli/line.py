@@ -59,24 +59,27 @@ def timing(country: str | None) -> None:
     """How long a caller waits: for their language (with their country and without), and in silence (~ = estimated)."""
     from ..call.position import Position
     from ..runtime import build
-    from ..timing import time_in_silence, time_to_languages, time_to_rosa_option
+    from ..timing import arrival, time_in_silence, time_to_languages, time_to_rosa_option
 
     loaded = build(settings())
     graph, content = loaded.graph, loaded.content
     click.echo(f"key 0 (ROSA) is first offered after {time_to_rosa_option(graph)}")
     unmatched = time_to_languages(graph, None)
-    click.echo(f"{'language':<22} {'country':<8} {'with country':>13} {'without':>10} {'silent at main':>15}")
+    click.echo(f"{'language':<22} {'country':<8} {'with country':>13} {'without':>10} {'silent: transfer':>17}")
     for code in loaded.offered:
         lang = content.languages[code]
         home = lang.countries[0] if lang.countries else None
         matched = time_to_languages(graph, home)[code] if home else unmatched[code]
-        silent, _ = time_in_silence(graph, Position("node", code, content.menu.root))
+        silent = time_in_silence(graph, arrival(graph, code))
         click.echo(
             f"{code + ' ' + lang.english_name:<22} {home or '-':<8} {str(matched):>13} {str(unmatched[code]):>10} "
-            f"{str(silent):>15}"
+            f"{str(silent.gives_up):>17}"
         )
-    from_start, _ = time_in_silence(graph, Position("start"))
-    click.echo(f"a caller silent from the start is put through to ROSA after {from_start}")
+    start = time_in_silence(graph, Position("start"))
+    click.echo(
+        f"silent from the start: the transfer to ROSA begins after {start.gives_up} (ringing after {start.rings}); "
+        "silent after choosing a language: 'silent: transfer', from the main menu's first word"
+    )
     if country:
         order = [c for page in graph.pages(graph.order_for(country)) for c in page]
         click.echo(f"order for a caller from {country.upper()}: {', '.join(order)}")

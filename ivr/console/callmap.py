@@ -32,8 +32,8 @@ def around(rules: CallRules) -> tuple[tuple[str, str], ...]:
         (rules.keys, "at the end of every menu and message"),
         (rules.invalid, "after a key that is not in the menu; then the menu again"),
         (rules.invalid_help, f"after the {ORDINAL.get(rules.help_after, str(rules.help_after))} wrong key in a row"),
-        (rules.no_input, f"after {GATHER_TIMEOUT} s without a key; after the {give_up_after} time, "
-         "ROSA's number and a transfer"),
+        (rules.no_choice, f"after {GATHER_TIMEOUT} s without a key, instead of the menu again"),
+        (rules.no_input, f"after the {give_up_after} silence in a row: then ROSA's number and a transfer"),
         (rules.connecting, "before every transfer"),
         (rules.service_unanswered, "when a service other than ROSA does not answer; then the message again"),
     )
@@ -258,7 +258,7 @@ class _Mapper:
                 at = at + found[-1].seconds
                 if mine:
                     chosen_at, key = at, found[-1].key
-            wait = f"; after {GATHER_TIMEOUT} s of silence the next page follows" if len(page_list) > 1 else ""
+            wait = f"; {self.content.call.more_key} turns to the next page" if len(page_list) > 1 else ""
             sections.append(
                 Section(
                     id=f"languages-{page}",
@@ -272,7 +272,7 @@ class _Mapper:
             )
             if chosen_at is not None:
                 break
-            at = at + Seconds(float(GATHER_TIMEOUT), False)  # silence turns the page
+            # The caller presses the key for more languages when the page has said it.
         return sections, chosen_at
 
     def _tree(self, chosen_at: Seconds | None) -> tuple[list[Section], list[Milestone]]:

@@ -125,7 +125,7 @@ class CallRules:
     option_prefix: str = "language_option_"
     more: str = "more_languages"
     hint: str = "repeat_hint"
-    silence_repeats: int = 2
+    silence_repeats: int = 1
     no_input: str = "no_input"
     silence_give_up: tuple[str, ...] = ("no_input", "rosa_number")
     invalid: str = "invalid"
