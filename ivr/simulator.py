@@ -158,6 +158,14 @@ class Simulator:
             raise SimulatorError("no transfer is in progress")
         return self.request(turn.dial.action, DialCallStatus=status, DialCallDuration="0")
 
+    def whisper(self, turn: Turn, **extra: str) -> Turn | None:
+        """What whoever answers the transfer hears first (Twilio requests <Number url> on that leg)."""
+        if turn.dial is None or not turn.dial.whisper:
+            return None
+        leg = {"To": turn.dial.number, "Called": turn.dial.number, "From": turn.dial.caller_id or "",
+               "Direction": "outbound-dial", "ParentCallSid": self.call_sid, **extra}
+        return self.request(turn.dial.whisper, **leg)
+
     def keys(self, turn: Turn) -> dict[str, Lead]:
         """What each key does now, found by pressing it (webhooks keep no state, so it is safe);
         keys that only say "that key is not in this menu" are left out."""

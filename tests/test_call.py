@@ -12,7 +12,7 @@ import pytest
 
 from ivr.call.graph import CallGraph
 from ivr.call.position import Call, DialEnded, Enter, Event, Key, Position, Silence
-from ivr.call.scenes import Ask, Goodbye, Scene, Transfer
+from ivr.call.scenes import Ask, Goodbye, Scene, Transfer, Whisper
 from ivr.call.step import key_event, step
 from ivr.call.urls import decode, encode
 from ivr.call.validate import walk
@@ -383,3 +383,59 @@ def test_every_position_of_the_walk_survives_its_url(graph: CallGraph) -> None:
             path, _, query = encode(at).partition("?")
             args = dict(pair.split("=") for pair in query.split("&")) if query else {}
             assert decode(path, args).position == at.moved(errors=0)
+
+
+# Issue 10: the handoff, the whisper ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["nb", "en", "ro", "uk", None])
+def test_every_way_to_rosa_says_the_handoff_and_whispers(graph: CallGraph, lang: str | None) -> None:
+    at = Position("node", lang, ROOT) if lang else LANGUAGES
+    ways = [step(graph, at, Key(MENU.keys.talk), CALL), step(graph, at.moved(silence=REPEATS + 1), Enter(), CALL),
+            step(graph, Position("retry", lang), Key(RULES.retry_key), CALL), step(graph, Position("fallback"), Enter(), CALL)]
+    if lang:
+        ways.append(step(graph, at, Key(next(o.key for o in MENU.nodes[ROOT].options if o.to == "rosa")), CALL))
+    for scene in ways:
+        assert isinstance(scene, Transfer) and scene.service == "rosa"
+        spoken = prompts(scene, scene.lang)
+        expected = handoff(scene.lang)
+        assert spoken[-len(expected) :] == expected and RULES.connecting not in spoken
+        assert scene.whisper == Position("whisper", scene.lang)
+
+
+def test_a_transfer_to_another_service_says_connecting_and_has_no_whisper(tmp_path: Path) -> None:
+    graph = graph_for(tmp_path, IVR_DIAL_ALARMTELEFONEN="+47116111")
+    scene = step(graph, Position("node", "ro", "children"), Key("1"), CALL)
+    assert isinstance(scene, Transfer) and scene.service == "alarmtelefonen"
+    assert prompts(scene) == [RULES.connecting] and scene.whisper is None
+
+
+@pytest.mark.parametrize(("lang", "name"), [("ro", "rumensk"), ("nb", "norsk"), ("uk", "ukrainsk")])
+def test_the_whisper_names_the_callers_language_in_norwegian_and_nothing_else(
+    graph: CallGraph, lang: str, name: str
+) -> None:
+    scene = step(graph, Position("whisper", lang), Enter(), CALL)
+    assert isinstance(scene, Whisper) and scene.lang == "nb" and scene.accept is None and not scene.hang_up
+    assert scene.texts == (CONTENT.languages["nb"].text(RULES.whisper).replace("{language}", name),)
+    assert ("whisper", lang) in scene.tallies
+    assert step(graph, Position("whisper", None), Enter(), CALL).texts == (  # type: ignore[union-attr]
+        CONTENT.languages["nb"].text(RULES.whisper_no_language),
+    )
+
+
+def test_in_accept_mode_only_the_accept_key_connects(tmp_path: Path) -> None:
+    graph = graph_for(tmp_path, IVR_WHISPER_ACCEPT="1")
+    at = Position("whisper", "en")
+    asked = step(graph, at, Enter(), CALL)
+    assert isinstance(asked, Whisper) and asked.accept == at and len(asked.texts) == 2
+    connect = step(graph, at, Key(RULES.whisper_accept_key), CALL)
+    assert isinstance(connect, Whisper) and not connect.texts and not connect.hang_up
+    for event in (Key("5"), Key("0"), Silence()):
+        refused = step(graph, at, event, CALL)
+        assert isinstance(refused, Whisper) and refused.hang_up
+
+
+def test_answered_at_rosa_but_never_bridged_is_the_unanswered_path(graph: CallGraph) -> None:
+    scene = step(graph, Position("dialled", "en", service="rosa"), DialEnded("completed", bridged=False), CALL)
+    assert isinstance(scene, Ask) and scene.here == RETRY
+    assert ("transfer_end", "rosa:no-answer") in scene.tallies

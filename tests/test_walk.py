@@ -38,7 +38,7 @@ def check(turn: Turn) -> None:
     assert turn.spoken, f"{turn.url} says nothing"
     if turn.dial:
         assert turn.dial.caller_id == HELPLINE and turn.dial.number == ROSA, turn.url
-        assert turn.dial.action
+        assert turn.dial.action and turn.dial.answer_on_bridge and turn.dial.whisper, turn.url
     elif turn.gather:
         gather = root.find("Gather")
         assert gather is not None and (gather.get("input"), gather.get("numDigits")) == ("dtmf", "1")

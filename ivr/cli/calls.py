@@ -49,6 +49,10 @@ def call(lang: str | None, keys: str | None, country: str, transfer: str) -> Non
         _show(turn)
         if turn.dial:
             click.secho(f"  → transfer to {display(turn.dial.number)}, shown as {turn.dial.caller_id}", fg="green", bold=True)
+            whisper = sim.whisper(turn)
+            if whisper is not None:
+                words = " ".join(s.text for s in whisper.spoken)
+                click.secho(f"  [whisper to whoever answers at ROSA] {words}", fg="green")
             if script is not None and not script:
                 return
             ending = transfer if script is not None else click.prompt(

@@ -137,7 +137,7 @@ def describe(sim: Simulator, turn: Turn) -> dict[str, Any]:
         "keys": [_key(here, key, lead) for key, lead in found.items()] if here else [],
         "gather": _local(turn.gather) if turn.gather else None,
         "silence": _local(turn.on_silence) if turn.on_silence else None,
-        "dial": _dial(turn.dial) if turn.dial else None,
+        "dial": _dial(turn.dial, sim.whisper(turn)) if turn.dial else None,
         "ended": turn.ended,
     }
 
@@ -225,7 +225,7 @@ def _arrow(name: str, shown: str) -> str:
     return " ".join(part for part in ("→", name, shown) if part)
 
 
-def _dial(dial: Dial) -> dict[str, Any]:
+def _dial(dial: Dial, whisper: Turn | None = None) -> dict[str, Any]:
     content = _ivr().content
     service = content.menu.services.get(dial.service or "")
     name = service.name if service else ""
@@ -236,5 +236,6 @@ def _dial(dial: Dial) -> dict[str, Any]:
         "caller_id": display(dial.caller_id) if dial.caller_id else None,
         "action": _local(dial.action),
         "whisper": _local(dial.whisper) if dial.whisper else None,
+        "whisper_text": " ".join(s.text for s in whisper.spoken) if whisper else None,
         "endings": list(ENDINGS),
     }

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from ..call.position import Call, DialEnded, Enter, Key, Position
 from ..call.scenes import GATHER_TIMEOUT, Ask, Scene, Transfer, Utterance
-from ..call.step import error, give_up, step
+from ..call.step import error, give_up, step, whisper
 from ..catalog import AudioFile
 from ..config import DIAL_PREFIX
 from ..content import SOURCE_LANGUAGE, CallRules, Language, Node, spoken_numbers, text_hash
@@ -356,10 +356,10 @@ class _Mapper:
         code = self.lang.code
         rows = [self.row(Utterance(code, prompt), None, note=when) for prompt, when in around(self.content.call)]
         dialled = Position("dialled", code, service="rosa")
-        times = ORDINAL.get(self.content.call.silence_repeats + 1, "many")
+        times = {1: "once", 2: "twice", 3: "three times"}.get(self.content.call.silence_repeats + 1, "many times")
         scenes: Sequence[tuple[str, str, Scene]] = (
             ("rosa-unanswered", "When ROSA does not answer", step(self.graph, dialled, DialEnded("no-answer"), self.call)),
-            ("no-input", f"After silence {times.replace('third', 'three')} times", give_up(self.graph, code, "map", self.call)),
+            ("no-input", f"After silence {times} in a row", give_up(self.graph, code, "map", self.call)),
             ("goodbye", "After a conversation with ROSA", step(self.graph, dialled, DialEnded("completed"), self.call)),
             ("error", "If the line fails", error(self.graph, code, self.call)),
         )
@@ -369,7 +369,20 @@ class _Mapper:
             note = "then 1 tries again and * goes back" if isinstance(scene, Ask) else ""
             said = tuple(self.row(part, None) for part in scene.parts)
             sections.append(Section(anchor, title, "flow", said, transfer=transfer, note=note))
+        sections.append(self._whisper())
         return sections
+
+    def _whisper(self) -> Section:
+        """What whoever answers at ROSA hears before this caller is put through: never the caller."""
+        said = whisper(self.graph, Position("whisper", self.lang.code), Enter())
+        rules = self.content.call
+        ids = [rules.whisper, *((rules.whisper_accept,) if said.accept else ())]
+        rows = tuple(
+            replace(self.row(Utterance(said.lang, prompt), None), text=text) for prompt, text in zip(ids, said.texts, strict=True)
+        )
+        note = (f"{rules.whisper_accept_key} takes the call; silence or another key ends that leg and the caller "
+                "hears that ROSA did not answer" if said.accept else "then the caller is put through")
+        return Section("whisper", "Said to whoever answers at ROSA, before the caller is put through", "flow", rows, note=note)
 
     def _rest(self) -> list[Section]:
         """Prompts of this language not heard on the paths above, so every prompt is on the map."""
