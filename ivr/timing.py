@@ -11,9 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .call.graph import CallGraph
-from .call.position import Call, Key, Position
+from .call.position import Call, Enter, Key, Position, Silence
 from .call.scenes import GATHER_TIMEOUT, Ask, Scene, Utterance
-from .call.step import Enter, Silence, step
+from .call.step import step
 from .call.validate import WALK_CALLER_ID
 from .seconds import PAUSE, ZERO, Seconds, spoken_seconds
 

@@ -23,8 +23,8 @@ from pathlib import Path
 import click
 
 from ..call.graph import CallGraph
-from ..call.position import Position
-from ..call.step import Enter, step
+from ..call.position import Enter, Position
+from ..call.step import step
 from ..catalog import Catalog
 from ..config import Settings
 from ..content import Content, Language, load, spoken_numbers
