@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import runtime
 from .config import Settings
 from .errors import ConfigError
+from .limits import BodyLimit
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +31,12 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     # `/voice//x` must reach the webhooks (signature first, then TwiML), not a 308 redirect.
     app.url_map.merge_slashes = False
     app.url_map.strict_slashes = False
-    # Behind a TLS-terminating proxy, see the URL Twilio signed (https, public host).
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)  # type: ignore[method-assign]
+    # Behind a TLS-terminating proxy, see the URL Twilio signed (https, public host); the
+    # production entry trusts no X-Forwarded-* header unless IVR_PROXY_HOPS says how many proxies.
+    hops = 1 if settings.proxy_hops is None else settings.proxy_hops
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]
+    app.wsgi_app = BodyLimit(app.wsgi_app)  # type: ignore[method-assign]  # outermost: before anything reads
     app.extensions[runtime.EXTENSION] = loaded
     if not settings.auth_token:
         log.warning("UNSIGNED: Twilio signatures are NOT checked; anyone can drive this line")
@@ -40,7 +45,7 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
 
     views.init_app(app)
     media.init_app(app)
-    if settings.console_password or settings.dev:
+    if settings.console_password or settings.console_open:
         from . import console
 
         console.init_app(app)

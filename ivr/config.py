@@ -35,7 +35,8 @@ class Settings:
     audio_base_url: str | None = None
     service_numbers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     console_password: str | None = None
-    dev: bool = False
+    console_open: bool = False  # the console without a password (`ivr serve`); production refuses it
+    proxy_hops: int | None = None  # trusted proxies in front (ProxyFix); None: 1, production 0
     whisper_accept: bool = False  # ROSA presses 1 to take a call; default: the whisper only announces
     whisper_language: str = "nb"  # the language whoever answers at ROSA hears the whisper in
     free_call: bool = False  # the number is free to call (an 800 number): the welcome may say so
@@ -86,6 +87,15 @@ class Settings:
                 problems.append(f"{name} is set but lists nothing")
             return items
 
+        def count(name: str, most: int) -> int | None:
+            value = text(name)
+            if value is None:
+                return None
+            if not (value.isascii() and value.isdigit()) or int(value) > most:
+                problems.append(f"{name}={value!r} must be a whole number from 0 to {most}")
+                return None
+            return int(value)
+
         audio_mode = text("IVR_AUDIO_MODE") or "auto"
         if audio_mode not in AUDIO_MODES:
             problems.append(f"IVR_AUDIO_MODE={audio_mode!r} must be one of {', '.join(AUDIO_MODES)}")
@@ -106,7 +116,8 @@ class Settings:
             audio_base_url=url("AUDIO_BASE_URL"),
             service_numbers=MappingProxyType({k: v for k, v in services.items() if v}),
             console_password=text("IVR_CONSOLE_PASSWORD"),
-            dev=flag("IVR_DEV"),
+            console_open=flag("IVR_CONSOLE_OPEN"),
+            proxy_hops=count("IVR_PROXY_HOPS", 5),
             whisper_accept=flag("IVR_WHISPER_ACCEPT"),
             whisper_language=text("IVR_WHISPER_LANGUAGE") or "nb",
             free_call=flag("IVR_FREE_CALL"),

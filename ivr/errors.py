@@ -49,5 +49,6 @@ class TranslationFileError(ProblemsError):
     what = "problem(s) in the translation file"
 
 
-class SimulatorError(IvrError):
-    """A simulated call could not take the step asked for (the line answered no TwiML, or nothing listens)."""
+class SimulatorError(IvrError, ValueError):
+    """A simulated call could not take the step asked for: a URL that is not the line's own /voice
+    webhooks, nothing listening for it, or an answer that is not TwiML."""

@@ -10,9 +10,10 @@ import secrets
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from flask import Flask
+from werkzeug.urls import iri_to_uri
 
 from .call.position import Position
 from .call.urls import decode
@@ -47,7 +48,7 @@ class Dial:
     @property
     def service(self) -> str | None:
         """The service dialled, from the URL that hears how the transfer ended."""
-        return decode(_path(self.action), _args(self.action)).position.service if self.action else None
+        return decode(_path_of(self.action), _args(self.action)).position.service if self.action else None
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ class Turn:
     @property
     def here(self) -> Position | None:
         """The position listening for a key now, if any."""
-        return decode(_path(self.gather), _args(self.gather)).position if self.gather else None
+        return decode(_path_of(self.gather), _args(self.gather)).position if self.gather else None
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,7 @@ class Simulator:
 
     def request(self, url: str, **extra: str) -> Turn:
         """POST a webhook as Twilio would and read the TwiML it answers."""
-        path = _encoded(url)
+        path = self._path(url)
         params = self.params(**extra)
         headers = {"X-Twilio-Signature": sign(self.token, self.base + path, params)} if self.token else {}
         response = self.client.post(path, data=params, headers=headers, base_url=self.base)
@@ -181,25 +182,25 @@ class Simulator:
             found[key] = Lead(to=there if after.dial is None else None, dial=after.dial)
         return found
 
+    def _path(self, url: str) -> str:
+        """The path and query to request, percent-encoded as Twilio sends (and signs) them."""
+        parts = urlsplit(url)
+        if parts.path != "/voice" and not parts.path.startswith("/voice/"):
+            raise SimulatorError(f"the simulator only calls the line's /voice webhooks, not {url[:80]!r}")
+        # Twilio signs the URL it requests, which is ASCII: encode first, then sign what is sent.
+        return iri_to_uri(parts.path + (f"?{parts.query}" if parts.query else ""))
+
 
 def _same_place(a: Position, b: Position) -> bool:
     return (a.place, a.lang, a.node, a.page) == (b.place, b.lang, b.node, b.page)
 
 
-def _path(url: str) -> str:
+def _path_of(url: str) -> str:
     return urlsplit(url).path
 
 
 def _args(url: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
-
-
-def _encoded(url: str) -> str:
-    """The path and query of a URL, percent-encoded as a client sends it (and as Twilio signs it)."""
-    parts = urlsplit(url)
-    path = quote(parts.path, safe="/%")
-    query = quote(parts.query, safe="=&%+")
-    return path + (f"?{query}" if query else "")
 
 
 def parse(url: str, body: str, audio_text: Mapping[str, Spoken] | None = None) -> Turn:

@@ -22,7 +22,7 @@ def serve(host: str, port: int) -> None:
     """Run the line locally for development (unsigned when TWILIO_AUTH_TOKEN is unset)."""
     from ..app import create_app
 
-    overrides: dict[str, str] = {"IVR_DEV": "1"}
+    overrides: dict[str, str] = {"IVR_CONSOLE_OPEN": "1"}
     if not os.environ.get("TWILIO_AUTH_TOKEN"):
         overrides["IVR_ALLOW_UNSIGNED"] = "1"
         click.secho(
