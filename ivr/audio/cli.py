@@ -79,7 +79,7 @@ def build(langs: tuple[str, ...], engines: tuple[str, ...], force: bool, jobs: i
     )
     try:
         if work.jobs:
-            with click.progressbar(
+            with click.progressbar(  # type: ignore[var-annotated]  # generic over items; a length here
                 length=len(work.jobs),
                 label="building",
                 file=sys.stderr,

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import hmac
 
-from flask import Response, abort, current_app, g, request
+from flask import Response, abort, g, request
+
+from ..runtime import current
 
 USER = "console"
 RECORDER_USER = "recorder"
@@ -51,7 +53,7 @@ def allowed(password: str | None, open_without_password: bool) -> bool | None:
 
 def guard() -> Response | None:
     """Before every console request: 404 when off, 401 asking for the password, else through."""
-    settings = current_app.extensions["ivr"].settings
+    settings = current().settings
     studio = request.endpoint in RECORDER_ENDPOINTS and bool(settings.recorder_password)
     if studio and _presents(RECORDER_USER, settings.recorder_password):
         g.console_role = "recorder"

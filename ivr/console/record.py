@@ -22,6 +22,7 @@ from flask import (
     send_file,
 )
 
+from ..runtime import current
 from .access import role
 
 bp = Blueprint(
@@ -65,7 +66,7 @@ def headers(response: Response) -> Response:
 
 
 def _ivr() -> Any:
-    return current_app.extensions["ivr"]
+    return current()
 
 
 def _language(code: str) -> Any:
@@ -114,8 +115,8 @@ def page() -> str | tuple[str, int]:
         progress=progress,
         cards=cards,
         role=role(),
-        offered=ivr.line.is_language(code),
-        why_not=ivr.line.unavailable.get(code),
+        offered=code in ivr.offered,
+        why_not=ivr.unavailable.get(code),
         limit_mb=UPLOAD_LIMIT // (1024 * 1024),
     )
 
@@ -282,6 +283,6 @@ def review() -> Response:
         changed=done.changed,
         refused=[{"prompt": p, "why": why} for p, why in done.refused],
         error="; ".join(f"{p}: {why}" for p, why in done.refused) or None,
-        offered=now.line.is_language(lang.code),
+        offered=lang.code in now.offered,
         progress=_counts(progress(now.content, now.settings.audio_dir, lang.code)),
     )

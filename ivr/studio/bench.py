@@ -87,7 +87,7 @@ def main() -> None:
         t = time.monotonic()
         live.reload(app)
         reload_seconds = time.monotonic() - t
-        offered = app.extensions["ivr"].line.is_language(args.lang)
+        offered = args.lang in app.extensions["ivr"].offered
         follower = app.extensions["ivr.follower"]
         t = time.monotonic()
         for _ in range(1000):

@@ -9,36 +9,40 @@ be read, or that would leave no language to offer, is ignored and the line goes 
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import threading
 import time
-from typing import Any
-
 from flask import Flask
 
+from ..call import validate
+from ..call.graph import CallGraph
 from ..catalog import MANIFEST, Catalog
-from ..flow import Line
+from ..playback import Playback
+from ..runtime import EXTENSION, Runtime
 from ..twiml import Renderer
 
 CHECK_EVERY = 2.0  # seconds
 log = logging.getLogger(__name__)
 
 
-def rebuilt(ivr: Any, catalog: Catalog) -> Any | None:
-    """The loaded line with another catalog (same settings and content); None if it offers nothing.
-
-    The one place that knows how the loaded line is put together from its catalog.
-    """
-    line = Line(ivr.content, ivr.settings, catalog)
-    if not line.offered:
+def rebuilt(loaded: Runtime, catalog: Catalog) -> Runtime | None:
+    """The loaded line with another catalog (same settings and content); None if it offers nothing
+    or its call does not check out. The one place that knows how a Runtime is put together from
+    its catalog (as ivr.runtime.build does, without reading the content again)."""
+    playback = Playback(loaded.content, loaded.settings, catalog)
+    if not playback.offered:
         return None
-    return dataclasses.replace(ivr, catalog=catalog, line=line, renderer=Renderer(ivr.content, ivr.settings, catalog))
+    graph = CallGraph.build(loaded.content, loaded.settings, playback)
+    if validate.check(graph):
+        return None
+    return Runtime(
+        loaded.settings, loaded.content, catalog, playback, graph, Renderer(loaded.content, loaded.settings, playback)
+    )
 
 
 def reload(app: Flask) -> bool:
     """Read the manifest again and put its files on the line; False (and no change) if that fails."""
-    ivr = app.extensions["ivr"]
+    ivr = app.extensions[EXTENSION]
     try:
         fresh = rebuilt(ivr, Catalog.load(ivr.settings.audio_dir))
     except Exception:
@@ -47,7 +51,7 @@ def reload(app: Flask) -> bool:
     if fresh is None:
         log.warning("audio manifest changed but would leave no language; keeping the previous one")
         return False
-    app.extensions["ivr"] = fresh
+    app.extensions[EXTENSION] = fresh
     return True
 
 
@@ -56,7 +60,7 @@ class Follower:
 
     def __init__(self, app: Flask) -> None:
         self.app = app
-        self.path = app.extensions["ivr"].settings.audio_dir / MANIFEST
+        self.path = app.extensions[EXTENSION].settings.audio_dir / MANIFEST
         self.seen = self._stamp()
         self.due = time.monotonic() + CHECK_EVERY
         self.lock = threading.Lock()

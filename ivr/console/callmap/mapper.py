@@ -1,161 +1,56 @@
 """The call map: one language's whole call as a tree, with its audio and the time to help.
 
-Built from the call flow's own scenes (`Line.language_menu`, `Line.node`, `Line.unanswered`...),
-so the prompts stand in the order a caller hears them, and timed by `ivr.timing`: a prompt's
-built audio when callers would hear it, else an estimate from its text, marked as such.
+Built from the call's own scenes (`ivr.call.step`), so the prompts stand in the order a caller
+hears them, and timed by `ivr.timing` through `ivr.playback`: a prompt's built audio when
+callers would hear it, else an estimate from its text, marked as such.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import replace
 
-from ..app import Ivr
-from ..catalog import AudioFile, playable_engines
-from ..config import DIAL_PREFIX, ENGINES
-from ..content import (
-    FLOW_KEY_PROMPTS,
-    SOURCE_LANGUAGE,
-    Language,
-    Node,
-    spoken_numbers,
-    text_hash,
-)
-from ..flow import Ask, Part, Scene, Transfer
-from ..simulator import describe_number
-from ..timing import (
-    PAUSE,
-    ZERO,
-    Seconds,
-    prompt_seconds,
-    spoken_seconds,
-    time_to_rosa_option,
-)
-from ..twiml import GATHER_TIMEOUT
+from ...call.position import Call, DialEnded, Enter, Key, Position
+from ...call.scenes import GATHER_TIMEOUT, Ask, Scene, Transfer, Utterance
+from ...call.step import error, give_up, step, whisper
+from ...catalog import AudioFile
+from ...config import DIAL_PREFIX
+from ...content import SOURCE_LANGUAGE, CallRules, Language, Node, text_hash
+from ...engines import ENGINES, LABELS
+from ...phone import display
+from ...runtime import Runtime
+from ...timing import PAUSE, ZERO, Seconds, prompt_seconds, spoken_seconds, time_to_rosa_option
+from .model import Audio, CallMap, Flag, Milestone, Row, Said, Section
 
-ENGINE_NAMES = {"recorded": "recorded (a person)", "gtts": "gTTS", "espeak": "offline (eSpeak NG)"}
-# Said around every menu rather than at one place in the tree: when each is heard.
-AROUND = (
-    ("keys", "at the end of every menu and message"),
-    ("invalid", "after a key that is not in the menu; then the menu again"),
-    ("invalid_help", "after the third wrong key in a row"),
-    ("no_input", f"after {GATHER_TIMEOUT} s without a key; after the third time, ROSA's number and a transfer"),
-    ("connecting", "before every transfer"),
-    ("service_unanswered", "when a service other than ROSA does not answer; then the message again"),
-)
+ENGINE_NAMES = LABELS
+ORDINAL = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth"}
 
 
-@dataclass(frozen=True)
-class Audio:
-    """A built file for a prompt's current words."""
-
-    url: str
-    engine: str
-    duration: float
-    played: bool  # whether callers hear it, or it is only a preview (its engine may not play on calls)
-
-    @property
-    def engine_name(self) -> str:
-        return ENGINE_NAMES.get(self.engine, self.engine)
-
-
-@dataclass(frozen=True)
-class Flag:
-    """Something a reviewer should look at."""
-
-    kind: str  # missing-audio, stale-audio, untranslated, machine-draft, preview-only
-    text: str
+def around(rules: CallRules) -> tuple[tuple[str, str], ...]:
+    """What is said around every menu rather than at one place in the tree, and when: from the rules."""
+    give_up_after = ORDINAL.get(rules.silence_repeats + 1, f"{rules.silence_repeats + 1}th")
+    return (
+        (rules.keys, "at the end of every menu and message"),
+        (rules.invalid, "after a key that is not in the menu; then the menu again"),
+        (rules.invalid_help, f"after the {ORDINAL.get(rules.help_after, str(rules.help_after))} wrong key in a row"),
+        (rules.no_choice, f"after {GATHER_TIMEOUT} s without a key, instead of the menu again"),
+        (rules.no_input, f"after the {give_up_after} silence in a row: then ROSA's number and a transfer"),
+        (rules.connecting, "before every transfer"),
+        (rules.service_unanswered, "when a service other than ROSA does not answer; then the message again"),
+    )
 
 
-@dataclass(frozen=True)
-class Row:
-    """One prompt at one point of the call."""
-
-    lang: Language
-    prompt: str
-    text: str
-    seconds: Seconds
-    starts_at: Seconds | None  # audio heard before it, from the start of the call
-    audio: Audio | None
-    flags: tuple[Flag, ...]
-    key: str | None = None  # the key this prompt offers
-    leads_to: str | None = None  # the section the key leads to
-    note: str = ""
-    review: Audio | None = None  # a recording of the current words waiting for approval (not heard on calls)
-
-    @property
-    def numbers(self) -> list[str]:
-        """The numbers it says, as people write them (112, 116 117, 22 33 11 60); keys aside."""
-        return [shown_number(n) for n in spoken_numbers(self.text) if len(n) > 1]
-
-
-@dataclass(frozen=True)
-class Section:
-    """A place in the call: a page of the language menu, a menu, a message, a transfer."""
-
-    id: str
-    title: str
-    kind: str
-    rows: tuple[Row, ...]
-    depth: int = 0
-    keys: tuple[str, ...] = ()  # pressed from the main menu to get here
-    reached_at: Seconds | None = None
-    transfer: str | None = None  # "→ ROSA +47 22 33 11 60"
-    transfer_at: Seconds | None = None
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class Milestone:
-    """How long a caller listens before a way to help."""
-
-    label: str
-    keys: str
-    at: Seconds | None
-
-
-@dataclass(frozen=True)
-class Said:
-    """A number said on the call, and the first time a caller can hear it."""
-
-    number: str
-    at: Seconds | None  # when the prompt saying it starts
-    prompt: str  # lang/prompt id
-
-
-@dataclass(frozen=True)
-class CallMap:
-    """Everything the map page shows for one language."""
-
-    lang: Language
-    country: str | None
-    offered: bool
-    why_not: str | None
-    sections: tuple[Section, ...]
-    milestones: tuple[Milestone, ...]
-    numbers: tuple[Said, ...]
-    flags: dict[str, int] = field(default_factory=dict)  # kind -> prompts of this language flagged
-    rate: str = ""
-
-
-def shown_number(digits: str) -> str:
-    """Digits as written in Norway: 22 33 11 60, 116 117, 02800, 112."""
-    if len(digits) == 8:
-        return " ".join(digits[i : i + 2] for i in range(0, 8, 2))
-    if len(digits) == 6:
-        return f"{digits[:3]} {digits[3:]}"
-    return digits
-
-
-def build(ivr: Ivr, code: str, country: str | None = None) -> CallMap:
+def build(ivr: Runtime, code: str, country: str | None = None) -> CallMap:
     """The map of language `code`, as a caller from `country` (default: its first country) hears it."""
     return _Mapper(ivr, code, country).build()
 
 
 class _Mapper:
-    def __init__(self, ivr: Ivr, code: str, country: str | None) -> None:
+    def __init__(self, ivr: Runtime, code: str, country: str | None) -> None:
         self.ivr = ivr
-        self.line = ivr.line
+        # A language that is off is mapped as if it were offered: what its callers would hear.
+        offered = ivr.graph.offered
+        self.graph = ivr.graph if code in offered else replace(ivr.graph, offered=(*offered, code))
         self.content = ivr.content
         self.lang = ivr.content.languages[code]
         self.country = country or (self.lang.countries[0] if self.lang.countries else None)
@@ -163,9 +58,12 @@ class _Mapper:
         for f in ivr.catalog.files():
             self.files.setdefault((f.lang, f.prompt), []).append(f)
         self.shown: set[str] = set()  # prompts of this language already on the map
+        self.order = self.graph.order_for(self.country)
+        # A stand-in helpline number, so the map shows transfers even where To would supply it.
+        self.call = Call(self.order, ivr.settings.caller_id or "+4700000000")
 
     def build(self) -> CallMap:
-        offered = self.line.is_language(self.lang.code)
+        offered = self.lang.code in self.ivr.graph.offered
         start, chosen_at = self._language_menu()
         tree, milestones = self._tree(chosen_at)
         if chosen_at is not None:
@@ -175,7 +73,7 @@ class _Mapper:
         milestones.insert(
             0,
             Milestone(
-                f"“Press 0” to talk to ROSA, said by the greeting ({greeting})", "0", time_to_rosa_option(self.line)
+                f"“Press 0” to talk to ROSA, said by the greeting ({greeting})", "0", time_to_rosa_option(self.graph)
             ),
         )
         sections = [*start, *tree, *self._around(), *self._rest()]
@@ -183,7 +81,7 @@ class _Mapper:
             lang=self.lang,
             country=self.country,
             offered=offered,
-            why_not=self.line.unavailable.get(self.lang.code)
+            why_not=self.ivr.playback.unavailable.get(self.lang.code)
             or (None if offered else "not in IVR_LANGUAGES for this deployment"),
             sections=tuple(sections),
             milestones=tuple(milestones),
@@ -196,7 +94,7 @@ class _Mapper:
     # Rows ---------------------------------------------------------------------------------
 
     def row(
-        self, part: Part, starts_at: Seconds | None, key: str | None = None, leads_to: str | None = None, note: str = ""
+        self, part: Utterance, starts_at: Seconds | None, key: str | None = None, leads_to: str | None = None, note: str = ""
     ) -> Row:
         """One prompt, with its audio, its flags and how long it plays."""
         code, prompt = part
@@ -213,8 +111,8 @@ class _Mapper:
             flags = [f for f in flags if f.kind != "missing-audio"]  # it is recorded: it waits for review
             flags.append(Flag("unapproved", "recorded, not approved: callers hear it once a second person approves it"))
         flags += self._translation(lang, prompt, text)
-        seconds = prompt_seconds(self.line, part)
-        key = key or FLOW_KEY_PROMPTS.get(prompt)  # the language menu's options, "more languages", "try again"
+        seconds = prompt_seconds(self.graph, part)
+        key = key or self.content.call.key_prompts().get(prompt)  # the language menu's options, "more languages", "try again"
         return Row(lang, prompt, text, seconds, starts_at, audio, tuple(flags), key, leads_to, note, review)
 
     def _review(self, lang: Language, prompt: str, text: str) -> Audio | None:
@@ -226,23 +124,23 @@ class _Mapper:
         if not waiting:
             return None
         pending = waiting[0]
-        from ..studio.takes import state  # the take's record: rejected, or waiting
+        from ...studio.takes import state  # the take's record: rejected, or waiting
 
         rejected = state(self.ivr.settings.audio_dir, lang, prompt).status == "rejected"
         engine = "rejected" if rejected else pending.engine
         return Audio(f"/console/record/take/{lang.code}/{prompt}.wav", engine, pending.duration, played=False)
 
-    def _end(self, parts: Iterable[Part], at: Seconds | None) -> Seconds | None:
+    def _end(self, parts: Iterable[Utterance], at: Seconds | None) -> Seconds | None:
         """When prompts played one after another from `at` end."""
         for part in parts:
-            at = at + prompt_seconds(self.line, part) if at is not None else None
+            at = at + prompt_seconds(self.graph, part) if at is not None else None
         return at
 
     def _audio(self, lang: Language, prompt: str, text: str) -> tuple[Audio | None, list[Flag]]:
         settings = self.ivr.settings
-        played = () if settings.audio_mode == "say" else playable_engines(lang, settings.play_engines)
         catalog = self.ivr.catalog
-        playable = catalog.find(lang.code, prompt, text, played)
+        source = self.ivr.playback.source(lang.code, prompt)
+        playable = source if isinstance(source, AudioFile) else None
         found = playable or catalog.find(lang.code, prompt, text, ENGINES)
         audio = None
         if found:
@@ -278,9 +176,9 @@ class _Mapper:
         sections: list[Section] = []
         at = ZERO
         chosen_at = None
-        page_list = self.line.language_pages(self.country)
+        page_list = self.graph.pages(self.order)
         for page in range(1, len(page_list) + 1):
-            scene = self.line.language_menu(self.country, page=page)
+            scene = step(self.graph, Position("languages", page=page), Enter(), self.call)
             page_starts = at
             found: list[Row] = []
             key = None
@@ -291,7 +189,7 @@ class _Mapper:
                 at = at + found[-1].seconds
                 if mine:
                     chosen_at, key = at, found[-1].key
-            wait = f"; after {GATHER_TIMEOUT} s of silence the next page follows" if len(page_list) > 1 else ""
+            wait = f"; {self.content.call.more_key} turns to the next page" if len(page_list) > 1 else ""
             sections.append(
                 Section(
                     id=f"languages-{page}",
@@ -305,7 +203,7 @@ class _Mapper:
             )
             if chosen_at is not None:
                 break
-            at = at + Seconds(float(GATHER_TIMEOUT), False)  # silence turns the page
+            # The caller presses the key for more languages when the page has said it.
         return sections, chosen_at
 
     def _tree(self, chosen_at: Seconds | None) -> tuple[list[Section], list[Milestone]]:
@@ -318,7 +216,7 @@ class _Mapper:
         milestones: list[Milestone] = []
         for node, depth in menu.walk():
             at = reached[node.id]
-            scene = self.line.node(code, node.id, welcome=node.id == menu.root)
+            scene = self._arrive(code, node)
             found: list[Row] = []
             for part in scene.parts:
                 option = next((o for o in node.options if o.prompt == part[1]), None)
@@ -342,14 +240,15 @@ class _Mapper:
             offer = next((r for r in found if node.dial and r.prompt == node.dial.prompt), None)
             if node.dial and offer is not None:
                 # The flow offers the service (it has a number): 1 after the offer puts the caller through.
-                scene = self.line.node_key(code, node.id, 0, node.dial.key)
+                scene = step(self.graph, Position("node", code, node.id), Key(node.dial.key), self.call)
+                assert isinstance(scene, Transfer)
                 start = offer.starts_at + offer.seconds if offer.starts_at is not None else None
                 transfer, transfer_at = self._transfer_label(scene), self._end(scene.parts, start)
                 path = " ".join((*keys[node.id], node.dial.key))
                 milestones.append(Milestone(f"{transfer} ({node.id})", path, transfer_at))
             elif node.dial:
                 service = menu.services[node.dial.service]
-                found.append(self.row((code, node.dial.prompt), None, key=node.dial.key))
+                found.append(self.row(Utterance(code, node.dial.prompt), None, key=node.dial.key))
                 note = (
                     f"the offer to connect to {service.name} is said only when the deployment sets "
                     f"{DIAL_PREFIX}{service.id.upper()}; until then the number is only read out"
@@ -370,35 +269,58 @@ class _Mapper:
             )
         return sections, milestones
 
+    def _arrive(self, code: str, node: Node) -> Scene:
+        """A node's scene as a caller first hears it: the main menu with its welcome, on choosing the language."""
+        if node.id == self.content.menu.root:
+            for number, page in enumerate(self.graph.pages(self.order), 1):
+                if code in page:
+                    return step(self.graph, Position("languages", page=number), Key(str(page.index(code) + 1)), self.call)
+        return step(self.graph, Position("node", code, node.id), Enter(), self.call)
+
     def _transfer_label(self, scene: Scene) -> str:
         assert isinstance(scene, Transfer)
         service = self.content.menu.services[scene.service]
-        return f"→ {service.name} {describe_number(scene.number)}"
+        return f"→ {service.name} {display(scene.number)}"
 
     def _around(self) -> list[Section]:
         """What is said around the menus: wrong keys, silence, no answer, goodbye, failure."""
         code = self.lang.code
-        around = [self.row((code, prompt), None, note=when) for prompt, when in AROUND]
+        rows = [self.row(Utterance(code, prompt), None, note=when) for prompt, when in around(self.content.call)]
+        dialled = Position("dialled", code, service="rosa")
+        times = {1: "once", 2: "twice", 3: "three times"}.get(self.content.call.silence_repeats + 1, "many times")
         scenes: Sequence[tuple[str, str, Scene]] = (
-            ("rosa-unanswered", "When ROSA does not answer", self.line.transfer_done(code, "rosa", "no-answer", None)),
-            ("no-input", "After silence three times", self.line.talk(code, ("no_input",))),
-            ("goodbye", "After a conversation with ROSA", self.line.goodbye(code)),
-            ("error", "If the line fails", self.line.error(code)),
+            ("rosa-unanswered", "When ROSA does not answer", step(self.graph, dialled, DialEnded("no-answer"), self.call)),
+            ("no-input", f"After silence {times} in a row", give_up(self.graph, code, "map", self.call)),
+            ("goodbye", "After a conversation with ROSA", step(self.graph, dialled, DialEnded("completed"), self.call)),
+            ("error", "If the line fails", error(self.graph, code, self.call)),
         )
-        sections = [Section("around", "Said around every menu", "flow", tuple(around))]
+        sections = [Section("around", "Said around every menu", "flow", tuple(rows))]
         for anchor, title, scene in scenes:
             transfer = self._transfer_label(scene) if isinstance(scene, Transfer) else None
             note = "then 1 tries again and * goes back" if isinstance(scene, Ask) else ""
-            rows = tuple(self.row(part, None) for part in scene.parts)
-            sections.append(Section(anchor, title, "flow", rows, transfer=transfer, note=note))
+            said = tuple(self.row(part, None) for part in scene.parts)
+            sections.append(Section(anchor, title, "flow", said, transfer=transfer, note=note))
+        sections.append(self._whisper())
         return sections
+
+    def _whisper(self) -> Section:
+        """What whoever answers at ROSA hears before this caller is put through: never the caller."""
+        said = whisper(self.graph, Position("whisper", self.lang.code), Enter())
+        rules = self.content.call
+        ids = [rules.whisper, *((rules.whisper_accept,) if said.accept else ())]
+        rows = tuple(
+            replace(self.row(Utterance(said.lang, prompt), None), text=text) for prompt, text in zip(ids, said.texts, strict=True)
+        )
+        note = (f"{rules.whisper_accept_key} takes the call; silence or another key ends that leg and the caller "
+                "hears that ROSA did not answer" if said.accept else "then the caller is put through")
+        return Section("whisper", "Said to whoever answers at ROSA, before the caller is put through", "flow", rows, note=note)
 
     def _rest(self) -> list[Section]:
         """Prompts of this language not heard on the paths above, so every prompt is on the map."""
         rest = [p for p in self.content.caller_prompts(self.lang.code) if p not in self.shown]
         if not rest:
             return []
-        rows = [self.row((self.lang.code, p), None) for p in rest]
+        rows = [self.row(Utterance(self.lang.code, p), None) for p in rest]
         return [
             Section(
                 "other",
