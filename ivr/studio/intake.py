@@ -9,8 +9,9 @@ record (ivr.studio.takes), the processed file under audio/built/recorded/ and a 
 under the same names `ivr audio build` gives them, so a later build keeps them as they are.
 
 Nothing is replaced before its successor is on disk: each file is written aside and renamed
-into place, the manifest is replaced after the files it names exist, and the old take's files
-are deleted only after the manifest stops naming them.
+into place, and the manifest is replaced after the files it names exist. An approved take goes
+on playing until its retake is approved; a file callers may have been given is deleted only a
+while after the manifest stops naming it (ivr.studio.takes.sweep).
 
 Imports pydub (through ivr.audio.process): import this module inside a request, never at start-up.
 """
@@ -24,17 +25,36 @@ import os
 import subprocess
 import threading
 import uuid
+from array import array
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from ..audio._audioop import audioop
 from ..audio.build import file_digest
 from ..audio.errors import DecodeError, WriteError
-from ..audio.ffmpeg import AudioSegment, ffmpeg_exe
-from ..audio.process import FRAME_MS, FULL_SCALE, process_decoded, speech_level, trim
-from ..audio.sources import PIN_SUFFIX, RECORDED_DIR, RECORDING_SUFFIXES, Recorded, spoken
+from ..audio.ffmpeg import AudioSegment, decode, ffmpeg_exe, silence
+from ..audio.process import (
+    ABSOLUTE_GATE,
+    FRAME_MS,
+    FULL_SCALE,
+    RELATIVE_GATE,
+    TRIM_BELOW_PEAK,
+    TRIM_FLOOR,
+    process_decoded,
+    speech_level,
+    trim,
+)
+from ..audio.sources import (
+    PIN_SUFFIX,
+    RECORDED_DIR,
+    RECORDING_SUFFIXES,
+    Recorded,
+    spoken,
+)
 from ..audio.spec import PIPELINE_VERSION, RATE
 from ..audio.store import TMP_DIR, Store, Writer, built_name, write_bytes
+from ..audio.types import Audio
 from ..catalog import AudioFile
 from ..content import Content, text_hash
 from .checks import (
@@ -47,7 +67,17 @@ from .checks import (
     UPLOAD_LIMIT,
     bounds,
 )
-from .takes import StudioError, TakeRecord, iso_week, locked, read_record, record_json, record_path, retire, sweep
+from .takes import (
+    StudioError,
+    TakeRecord,
+    iso_week,
+    locked,
+    read_record,
+    record_json,
+    record_path,
+    retire,
+    sweep,
+)
 
 # First bytes of the formats taken, and the suffix the recording is stored under.
 # MediaRecorder sends WebM (Chromium), Ogg (Firefox) or MP4 (Safari).
@@ -76,7 +106,7 @@ class Accepted:
     """A take stored: the manifest entry callers will hear once it is approved."""
 
     entry: AudioFile
-    replaced: list[str]  # files of the previous take, removed
+    replaced: list[str]  # files of the previous take, retired
     speech_seconds: float
 
 
@@ -95,7 +125,8 @@ def suffix_of(data: bytes) -> str:
 
 
 def decode_native(path: Path) -> AudioSegment:
-    """The first audio stream as 16-bit mono at its own rate, unfiltered, for the checks."""
+    """The first audio stream as 16-bit mono at 48 kHz, without the pipeline's high-pass, for the checks
+    (a clipped peak is still at full scale; at most MAX_TAKE_SECONDS + 1 s is decoded)."""
     rate = 48000
     command = [
         ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", "-i", str(path),
@@ -114,9 +145,6 @@ def decode_native(path: Path) -> AudioSegment:
 
 def speech_seconds(segment: AudioSegment) -> float:
     """Seconds of 20 ms frames that hold speech, gated as ivr.audio.process.speech_level is."""
-    from ..audio._audioop import audioop
-    from ..audio.process import ABSOLUTE_GATE, RELATIVE_GATE
-
     pcm, rate = segment.raw_data, segment.frame_rate
     step = rate * FRAME_MS // 1000 * 2
     powers = [audioop.rms(pcm[i : i + step], 2) ** 2 for i in range(0, len(pcm) - step + 1, step)]
@@ -179,8 +207,6 @@ def judge(segment: AudioSegment, text: str, script: str) -> float:
 
 def _clipped(pcm: bytes) -> int:
     """Samples at the top of the range, either sign."""
-    from array import array
-
     samples = array("h", pcm)
     return sum(1 for s in samples if s >= CLIP_LEVEL or s <= -CLIP_LEVEL)
 
@@ -190,9 +216,6 @@ def _lead(segment: AudioSegment, speech: AudioSegment) -> float:
     peak = segment.max_dBFS
     if peak == -math.inf:
         return 0.0
-    from ..audio.ffmpeg import silence
-    from ..audio.process import TRIM_BELOW_PEAK, TRIM_FLOOR
-
     threshold = max(peak - TRIM_BELOW_PEAK, TRIM_FLOOR)
     return silence.detect_leading_silence(segment, silence_threshold=threshold, chunk_size=10) / 1000
 
@@ -309,9 +332,6 @@ def _stage(store: Store, files: list[tuple[str, bytes]]) -> None:
 
 def _telephone_rate(path: Path) -> AudioSegment:
     """The take decoded as every source is (high-pass, SoX resampling to 8 kHz)."""
-    from ..audio.ffmpeg import decode
-    from ..audio.types import Audio
-
     try:
         return decode(Audio(path=path), RATE)
     except DecodeError as e:

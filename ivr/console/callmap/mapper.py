@@ -103,8 +103,8 @@ class _Mapper:
         if code == self.lang.code:
             self.shown.add(prompt)
         audio, flags = self._audio(lang, prompt, text)
-        review = self._review(lang, prompt, text)
-        if review and review.engine == "rejected":
+        review, rejected = self._review(lang, prompt, text)
+        if rejected:
             flags.append(Flag("rejected", "recording rejected by a reviewer: to be recorded again"))
             review = None
         elif review:
@@ -115,20 +115,21 @@ class _Mapper:
         key = key or self.content.call.key_prompts().get(prompt)  # the language menu's options, "more languages", "try again"
         return Row(lang, prompt, text, seconds, starts_at, audio, tuple(flags), key, leads_to, note, review)
 
-    def _review(self, lang: Language, prompt: str, text: str) -> Audio | None:
-        """A recording of these words that nobody has approved yet, served to the console only."""
+    def _review(self, lang: Language, prompt: str, text: str) -> tuple[Audio | None, bool]:
+        """A recording of these words that nobody has approved yet (served to the console only),
+        and whether a reviewer has rejected it."""
         words = text_hash(text)
         waiting = [
-            f for f in self.files.get((lang.code, prompt), ()) if f.engine == "recorded" and not f.approved and f.text_hash == words
-        ]
+            f for f in self.files.get((lang.code, prompt), ())
+            if f.engine == "recorded" and not f.approved and f.text_hash == words
+        ]  # fmt: skip
         if not waiting:
-            return None
-        pending = waiting[0]
+            return None, False
         from ...studio.takes import state  # the take's record: rejected, or waiting
 
         rejected = state(self.ivr.settings.audio_dir, lang, prompt).status == "rejected"
-        engine = "rejected" if rejected else pending.engine
-        return Audio(f"/console/record/take/{lang.code}/{prompt}.wav", engine, pending.duration, played=False)
+        url = f"/console/record/take/{lang.code}/{prompt}.wav"
+        return Audio(url, "recorded", waiting[0].duration, played=False), rejected
 
     def _end(self, parts: Iterable[Utterance], at: Seconds | None) -> Seconds | None:
         """When prompts played one after another from `at` end."""
