@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 
 from ivr import views
+from ivr.content import spoken_numbers
 
 from .conftest import (
     BASE,
@@ -47,7 +48,7 @@ def test_the_first_words_warn_of_danger_in_norwegian_then_english(twilio: Twilio
     spoken = said(root)
     assert spoken[:2] == [text("nb", "greeting"), text("en", "greeting")]
     for words in spoken[:2]:
-        assert "1 1 2" in words and "0" in spoken[0]
+        assert "1 1 2" in words and "0" in spoken_numbers(words)  # each greeting says 112 and key 0
     # A neutral name: nothing that would alarm someone overhearing.
     assert not re.search(r"menneskehandel|trafficking|vold|violence", " ".join(spoken[:2]), re.I)
     says = root.find("Gather").findall("Say")
@@ -187,10 +188,16 @@ def test_silence_after_a_message_returns_to_its_menu(twilio: Twilio) -> None:
     assert gather(after).get("action") == f"{BASE}/voice/nb/help/key?s=1"
 
 
-@pytest.mark.parametrize("query", ["s=abc", "s=-1", "s=99999999999999999999", "e=x&s=", "w=1&p=7"])
-def test_odd_counters_in_the_url_are_harmless(twilio: Twilio, query: str) -> None:
+@pytest.mark.parametrize("query", ["s=abc", "s=-1", "e=x&s=", "w=1&p=7", "s=%C2%B2"])
+def test_odd_counters_in_the_url_count_as_zero(twilio: Twilio, query: str) -> None:
     root = twilio.twiml(f"/voice/en/main?{query}")
-    assert root.find("Gather") is not None or dial(root) is not None
+    assert said(root)[0] == text("en", "danger")  # the whole menu: no silence counted
+
+
+@pytest.mark.parametrize("query", ["s=9", "s=99999999999999999999"])
+def test_a_counter_past_its_limit_is_capped_and_goes_straight_to_rosa(twilio: Twilio, query: str) -> None:
+    root = twilio.twiml(f"/voice/en/main?{query}")
+    assert dial(root) is not None and dial(root).findtext("Number") == ROSA
 
 
 # Transfers ------------------------------------------------------------------------------------
