@@ -20,7 +20,7 @@ from .call.step import dial_event, error, key_event, normalize, step
 from .call.urls import Kind, decode
 from .phone import is_real_caller
 from .runtime import current
-from .security import is_signed
+from .security import is_signed, post_params
 
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__, url_prefix="/voice")
@@ -51,7 +51,7 @@ def init_app(app: Flask) -> None:
 
 def _values() -> Mapping[str, str]:
     """Twilio's parameters: the form of a POST (the query only carries our counters), or a GET's query."""
-    return request.form if request.method == "POST" else request.args
+    return post_params(request) if request.method == "POST" else request.args
 
 
 def _event(kind: Kind) -> Event:

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
+from twilio.request_validator import RequestValidator
 
 from ivr import views
 from ivr.content import spoken_numbers
@@ -428,3 +429,23 @@ def test_the_console_is_not_even_registered_when_it_is_off(make_app: Callable[..
     assert "console" not in app.blueprints
     assert Twilio(app).client.get("/console/").status_code == 404
     assert "console" in make_app(IVR_CONSOLE_PASSWORD="secret-password-123").blueprints
+
+
+def test_a_body_that_is_not_utf8_fails_the_signature_check(twilio: Twilio) -> None:
+    from .conftest import TOKEN
+
+    signature = RequestValidator(TOKEN).compute_signature(BASE + "/voice", {"Digits": "1"})
+    response = twilio.client.post("/voice", data=b"Digits=1&To=%FF%FE", headers={
+        "X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 403
+
+
+def test_the_signature_and_the_answer_read_the_same_value_of_a_repeated_parameter(twilio: Twilio) -> None:
+    from .conftest import TOKEN
+
+    url = "/voice/en/main/key"
+    signature = RequestValidator(TOKEN).compute_signature(BASE + url, {"Digits": "0"})
+    response = twilio.client.post(url, data=b"Digits=0&Digits=3", headers={
+        "X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 200  # 0, the value that was signed, not 3
+    assert text("en", "handoff") in response.get_data(as_text=True)
