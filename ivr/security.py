@@ -78,12 +78,18 @@ def post_params(request: Request) -> dict[str, str]:
     if request.method != "POST":
         pass
     elif request.mimetype == "application/x-www-form-urlencoded":
-        body = request.get_data(cache=True).decode("utf-8")
-        for name, value in parse_qsl(body, keep_blank_values=True):
-            found.setdefault(name, value)
+        found = parse_form(request.get_data(cache=True))
     else:
         found = request.form.to_dict(flat=True)
     request.environ[PARAMS_KEY] = found
+    return found
+
+
+def parse_form(body: bytes) -> dict[str, str]:
+    """A urlencoded body: the first value of each name. Bytes that are not UTF-8 raise."""
+    found: dict[str, str] = {}
+    for name, value in parse_qsl(body.decode("utf-8"), keep_blank_values=True):
+        found.setdefault(name, value)
     return found
 
 

@@ -449,3 +449,23 @@ def test_the_signature_and_the_answer_read_the_same_value_of_a_repeated_paramete
         "X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded"})
     assert response.status_code == 200  # 0, the value that was signed, not 3
     assert text("en", "handoff") in response.get_data(as_text=True)
+
+
+def test_an_answer_already_rendered_is_served_before_flask_but_only_when_signed(make_app: Callable[..., Flask]) -> None:
+    app = make_app()
+    twilio = Twilio(app)
+    first = twilio.post("/voice/en/help", Digits="")
+    assert first.status_code == 200
+
+    def never(**kwargs: object) -> None:
+        raise AssertionError("Flask's view ran: the cached answer was not served before it")
+
+    app.view_functions["voice.answer"] = never
+    again = twilio.post("/voice/en/help", Digits="")
+    assert again.status_code == 200 and again.get_data() == first.get_data()
+    assert again.mimetype == "text/xml"
+    assert twilio.post("/voice/en/help", sign=False).status_code == 403  # unsigned: Flask refuses it
+    forged = twilio.client.post("/voice/en/help", data={"Digits": ""}, headers={"X-Twilio-Signature": "x" * 28})
+    assert forged.status_code == 403
+    miss = twilio.post("/voice/en/main")  # not cached: Flask, whose view is broken here, fails toward help
+    assert miss.status_code == 200 and b"<Dial" in miss.get_data()
