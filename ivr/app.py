@@ -10,6 +10,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import runtime
+from .answered import Answered
 from .config import Settings
 from .errors import ConfigError
 from .limits import BodyLimit
@@ -36,6 +37,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     hops = 1 if settings.proxy_hops is None else settings.proxy_hops
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]
+    # Answers already rendered are served before Flask, after the exact signature (ivr.answered).
+    app.wsgi_app = Answered(app.wsgi_app, loaded, app.extensions)  # type: ignore[method-assign]
     app.wsgi_app = BodyLimit(app.wsgi_app)  # type: ignore[method-assign]  # outermost: before anything reads
     app.extensions[runtime.EXTENSION] = loaded
     if not settings.auth_token:

@@ -15,12 +15,13 @@ from flask import Blueprint, Flask, Response, abort, current_app, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BaseConverter
 
+from .answered import answer_key
 from .call.position import Call, Enter, Event
 from .call.step import dial_event, error, key_event, normalize, step
 from .call.urls import Kind, decode
 from .phone import is_real_caller
 from .runtime import current
-from .security import is_signed
+from .security import is_signed, post_params
 
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__, url_prefix="/voice")
@@ -51,7 +52,7 @@ def init_app(app: Flask) -> None:
 
 def _values() -> Mapping[str, str]:
     """Twilio's parameters: the form of a POST (the query only carries our counters), or a GET's query."""
-    return request.form if request.method == "POST" else request.args
+    return post_params(request) if request.method == "POST" else request.args
 
 
 def _event(kind: Kind) -> Event:
@@ -130,10 +131,7 @@ def answer(rest: str = "") -> Response:
     values = _values()
     base = loaded.settings.public_base_url or request.host_url.rstrip("/")
     # Everything the answer depends on, as sent: the same request always gets the same bytes.
-    key = (
-        request.path, request.query_string, values.get("Digits"), values.get("DialCallStatus"),
-        values.get("DialBridged"), _country(values), values.get("To"), base,
-    )
+    key = answer_key(request.environ, values, base)
     cached = loaded.cache.get(key)
     if cached is None:
         route = decode(request.path, request.args)

@@ -64,7 +64,7 @@ def test_call_goes_from_the_greeting_to_rosa(runner: CliRunner, lang: str) -> No
     result = runner.invoke(main, ["call", "--lang", lang, "--keys", "0"])
     assert result.exit_code == 0, result.output
     out = " ".join(result.output.split())
-    assert text("nb", "greeting") in out or "[language menu" in out
+    assert text("nb", "greeting") in out and f"[language menu: pressing {1 if lang == 'nb' else 2} for {lang}]" in out
     assert text(lang, "danger") in out
     assert text(lang, "handoff") in out
     assert "→ transfer to +47 22 33 11 60, shown as +4721000000" in out

@@ -60,8 +60,7 @@ def test_the_pressed_digit_chooses_the_language_that_was_offered_for_it(twilio: 
 
 def test_nine_turns_the_page_and_every_offered_language_is_on_some_page(app: Flask, twilio: Twilio) -> None:
     offered = app.extensions["ivr"].offered
-    if len(offered) <= 8:
-        pytest.skip("one page")
+    assert len(offered) > 8, "the shipped languages fill more than one page"
     seen: list[str] = []
     root = twilio.twiml("/voice", FromCountry="")
     for _ in range(5):

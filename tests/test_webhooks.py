@@ -8,8 +8,10 @@ from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
+from twilio.request_validator import RequestValidator
 
 from ivr import views
+from ivr.content import spoken_numbers
 
 from .conftest import (
     BASE,
@@ -47,7 +49,7 @@ def test_the_first_words_warn_of_danger_in_norwegian_then_english(twilio: Twilio
     spoken = said(root)
     assert spoken[:2] == [text("nb", "greeting"), text("en", "greeting")]
     for words in spoken[:2]:
-        assert "1 1 2" in words and "0" in spoken[0]
+        assert "1 1 2" in words and "0" in spoken_numbers(words)  # each greeting says 112 and key 0
     # A neutral name: nothing that would alarm someone overhearing.
     assert not re.search(r"menneskehandel|trafficking|vold|violence", " ".join(spoken[:2]), re.I)
     says = root.find("Gather").findall("Say")
@@ -187,10 +189,16 @@ def test_silence_after_a_message_returns_to_its_menu(twilio: Twilio) -> None:
     assert gather(after).get("action") == f"{BASE}/voice/nb/help/key?s=1"
 
 
-@pytest.mark.parametrize("query", ["s=abc", "s=-1", "s=99999999999999999999", "e=x&s=", "w=1&p=7"])
-def test_odd_counters_in_the_url_are_harmless(twilio: Twilio, query: str) -> None:
+@pytest.mark.parametrize("query", ["s=abc", "s=-1", "e=x&s=", "w=1&p=7", "s=%C2%B2"])
+def test_odd_counters_in_the_url_count_as_zero(twilio: Twilio, query: str) -> None:
     root = twilio.twiml(f"/voice/en/main?{query}")
-    assert root.find("Gather") is not None or dial(root) is not None
+    assert said(root)[0] == text("en", "danger")  # the whole menu: no silence counted
+
+
+@pytest.mark.parametrize("query", ["s=9", "s=99999999999999999999"])
+def test_a_counter_past_its_limit_is_capped_and_goes_straight_to_rosa(twilio: Twilio, query: str) -> None:
+    root = twilio.twiml(f"/voice/en/main?{query}")
+    assert dial(root) is not None and dial(root).findtext("Number") == ROSA
 
 
 # Transfers ------------------------------------------------------------------------------------
@@ -421,3 +429,43 @@ def test_the_console_is_not_even_registered_when_it_is_off(make_app: Callable[..
     assert "console" not in app.blueprints
     assert Twilio(app).client.get("/console/").status_code == 404
     assert "console" in make_app(IVR_CONSOLE_PASSWORD="secret-password-123").blueprints
+
+
+def test_a_body_that_is_not_utf8_fails_the_signature_check(twilio: Twilio) -> None:
+    from .conftest import TOKEN
+
+    signature = RequestValidator(TOKEN).compute_signature(BASE + "/voice", {"Digits": "1"})
+    response = twilio.client.post("/voice", data=b"Digits=1&To=%FF%FE", headers={
+        "X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 403
+
+
+def test_the_signature_and_the_answer_read_the_same_value_of_a_repeated_parameter(twilio: Twilio) -> None:
+    from .conftest import TOKEN
+
+    url = "/voice/en/main/key"
+    signature = RequestValidator(TOKEN).compute_signature(BASE + url, {"Digits": "0"})
+    response = twilio.client.post(url, data=b"Digits=0&Digits=3", headers={
+        "X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 200  # 0, the value that was signed, not 3
+    assert text("en", "handoff") in response.get_data(as_text=True)
+
+
+def test_an_answer_already_rendered_is_served_before_flask_but_only_when_signed(make_app: Callable[..., Flask]) -> None:
+    app = make_app()
+    twilio = Twilio(app)
+    first = twilio.post("/voice/en/help", Digits="")
+    assert first.status_code == 200
+
+    def never(**kwargs: object) -> None:
+        raise AssertionError("Flask's view ran: the cached answer was not served before it")
+
+    app.view_functions["voice.answer"] = never
+    again = twilio.post("/voice/en/help", Digits="")
+    assert again.status_code == 200 and again.get_data() == first.get_data()
+    assert again.mimetype == "text/xml"
+    assert twilio.post("/voice/en/help", sign=False).status_code == 403  # unsigned: Flask refuses it
+    forged = twilio.client.post("/voice/en/help", data={"Digits": ""}, headers={"X-Twilio-Signature": "x" * 28})
+    assert forged.status_code == 403
+    miss = twilio.post("/voice/en/main")  # not cached: Flask, whose view is broken here, fails toward help
+    assert miss.status_code == 200 and b"<Dial" in miss.get_data()

@@ -11,7 +11,7 @@ from ..errors import IvrError
 from ..phone import is_e164, is_emergency
 from .graph import CallGraph
 from .position import Call, DialEnded, Enter, Event, Key, Position, Silence
-from .scenes import Ask, Goodbye, Scene, Transfer
+from .scenes import Ask, Goodbye, Scene, Transfer, Whisper
 from .step import ANSWERED, OUTCOMES, step
 
 KEYS = (*KEYPAD, "?")  # "?" stands for anything else a request may send
@@ -25,7 +25,11 @@ def events(scene: Scene) -> list[tuple[Position, Event]]:
         case Ask():
             return [(scene.here, Key(k)) for k in KEYS] + [(scene.here, Silence())]
         case Transfer():
-            return [(scene.after, DialEnded(o)) for o in ENDINGS]
+            found: list[tuple[Position, Event]] = [(scene.after, DialEnded(o)) for o in ENDINGS]
+            found.append((scene.after, DialEnded("completed", bridged=False)))
+            if scene.whisper:
+                found += [(scene.whisper, e) for e in (Enter(), Key("1"), Silence())]
+            return found
     return []
 
 
@@ -82,6 +86,9 @@ def _check(scene: Scene, at: Position) -> list[Problem]:
     where = _where(at)
     if isinstance(scene, Transfer) and (not is_e164(scene.number) or is_emergency(scene.number)):
         return [Problem(where, f"transfer to {scene.service} dials {scene.number!r}, not a number to dial")]
+    if isinstance(scene, Whisper):
+        said_something = bool(scene.texts) or scene.hang_up or at.place == "whisper"
+        return [] if said_something else [Problem(where, "the whisper says nothing")]
     if isinstance(scene, Goodbye | Transfer | Ask) and not scene.parts:
         return [Problem(where, "says nothing")]
     return []

@@ -38,6 +38,7 @@ def call(lang: str | None, keys: str | None, country: str, transfer: str) -> Non
     script = [k.strip() for k in keys.split(",")] if keys is not None else None
     turn = sim.start()
     if lang:
+        _show(turn)
         choice = next(
             (k for k, lead in sim.keys(turn).items() if lead.to and (lead.to.lang, lead.to.node) == (lang, root)), None
         )

@@ -35,7 +35,8 @@ def around(rules: CallRules) -> tuple[tuple[str, str], ...]:
         (rules.invalid_help, f"after the {ORDINAL.get(rules.help_after, str(rules.help_after))} wrong key in a row"),
         (rules.no_choice, f"after {GATHER_TIMEOUT} s without a key, instead of the menu again"),
         (rules.no_input, f"after the {give_up_after} silence in a row: then ROSA's number and a transfer"),
-        (rules.connecting, "before every transfer"),
+        (rules.handoff, "before every transfer to ROSA: who ROSA is"),
+        (rules.connecting, "before a transfer to another service"),
         (rules.service_unanswered, "when a service other than ROSA does not answer; then the message again"),
     )
 
