@@ -543,3 +543,15 @@ def test_with_audio_served_from_elsewhere_approval_waits_until_the_files_are_cop
     done = CliRunner().invoke(main, ["audio", "approve", "--lang", "ti", "--all", "--copied"], env=env)
     assert done.exit_code == 0, done.output
     assert all(e.approved for e in Store(audio).load_manifest()[0] if e.lang == "ti")
+
+
+def test_approve_and_reject_from_the_terminal(kept: tuple[Flask, Path]) -> None:
+    _, audio = kept
+    approved = cli("audio", "approve", "--lang", "ti", "--prompt", PROMPT, audio=audio)
+    assert approved.exit_code == 0 and f"approved 1 in ti: {PROMPT}" in approved.output
+    assert Catalog.load(audio).find("ti", PROMPT, TI.text(PROMPT), ["recorded"]) is not None
+    rejected = cli("audio", "approve", "--lang", "ti", "--prompt", PROMPT, "--reject", audio=audio)
+    assert rejected.exit_code == 0 and f"rejected 1 in ti: {PROMPT}" in rejected.output
+    assert Catalog.load(audio).find("ti", PROMPT, TI.text(PROMPT), ["recorded"]) is None
+    assert "rejected 1" in rejected.output  # the summary counts it
+    assert "nothing is waiting for review" in cli("audio", "approve", "--lang", "ti", "--all", audio=audio).output
