@@ -555,3 +555,15 @@ def test_approve_and_reject_from_the_terminal(kept: tuple[Flask, Path]) -> None:
     assert Catalog.load(audio).find("ti", PROMPT, TI.text(PROMPT), ["recorded"]) is None
     assert "rejected 1" in rejected.output  # the summary counts it
     assert "nothing is waiting for review" in cli("audio", "approve", "--lang", "ti", "--all", audio=audio).output
+
+
+def test_only_a_recording_carries_a_review_in_the_manifest(kept: tuple[Flask, Path]) -> None:
+    _, audio = kept
+    lines = [json.loads(line.rstrip(",")) for line in (audio / "manifest.json").read_text(encoding="utf-8").splitlines() if line.startswith('  {"lang"')]
+    (recorded,) = [e for e in lines if e["engine"] == "recorded"]
+    assert recorded["approved"] is False and recorded["recorded"].startswith("20")
+    shipped = Path(__file__).resolve().parent.parent / "audio" / "manifest.json"
+    from ivr.audio.store import manifest_json
+
+    entries, _ = Store(shipped.parent).load_manifest()
+    assert manifest_json(entries) == shipped.read_text(encoding="utf-8")  # the voices' lines are as they were
