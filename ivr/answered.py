@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from . import security
+from .counts import SIMULATED
 from .phone import is_real_caller
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ class Answered:
         body, tallies, kind = hit
         log.info("%s -> %s", environ.get("PATH_INFO", ""), kind)  # the path only: never caller data
         counter = self.extensions.get("counts")
-        if counter is not None and tallies:
+        if counter is not None and tallies and not environ.get(SIMULATED):
             try:
                 counter.record(tallies)
             except Exception:

@@ -44,15 +44,20 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     if not settings.auth_token:
         log.warning("UNSIGNED: Twilio signatures are NOT checked; anyone can drive this line")
 
-    from . import media, views
+    from . import counts, health, media, views
 
+    counts.init_app(app)  # before the views: they record into app.extensions["counts"]
     views.init_app(app)
     media.init_app(app)
     if settings.console_password or settings.console_open or settings.recorder_password:
         from . import console
 
         console.init_app(app)
+<<<<<<< HEAD
     from .studio.live import follow_manifest
 
     follow_manifest(app)  # approved recordings reach calls without a restart
+=======
+    health.init_app(app)
+>>>>>>> wt/core
     return app

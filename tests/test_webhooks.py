@@ -394,6 +394,9 @@ def test_each_answer_hands_its_counts_to_the_counter(make_app: Callable[..., Fla
         def record(self, tallies: tuple[tuple[str, str], ...]) -> None:
             seen.append(tallies)
 
+        def close(self, *args: object) -> None:
+            pass
+
     app.extensions["counts"] = Counter()
     twilio = Twilio(app)
     for _ in range(2):  # the second call is answered from the cache, and counted all the same
@@ -411,6 +414,9 @@ def test_a_counter_that_fails_never_breaks_the_call(make_app: Callable[..., Flas
     class Broken:
         def record(self, tallies: object) -> None:
             raise RuntimeError("database down")
+
+        def close(self, *args: object) -> None:
+            pass
 
     app.extensions["counts"] = Broken()
     root = Twilio(app).twiml("/voice")

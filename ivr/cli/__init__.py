@@ -36,8 +36,10 @@ def main() -> None:
 
 
 from ..audio.cli import audio  # noqa: E402
+from ..counts.cli import stats  # noqa: E402
 from . import calls, i18n, line  # noqa: E402 - the commands register themselves on `main`
 
 main.add_command(audio)
+main.add_command(stats)
 
 __all__ = ["IvrGroup", "calls", "i18n", "line", "main"]
