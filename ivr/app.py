@@ -53,11 +53,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
         from . import console
 
         console.init_app(app)
-<<<<<<< HEAD
     from .studio.live import follow_manifest
 
     follow_manifest(app)  # approved recordings reach calls without a restart
-=======
     health.init_app(app)
->>>>>>> wt/core
     return app
