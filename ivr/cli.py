@@ -163,6 +163,8 @@ def _show(turn) -> None:
 from .audio.cli import audio
 
 main.add_command(audio)
+from .counts.cli import stats  # noqa: E402
+main.add_command(stats)
 
 
 @main.group()
