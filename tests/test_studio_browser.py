@@ -44,7 +44,7 @@ def audio_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def server(audio_dir: Path) -> Iterator[str]:
+def server(audio_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with pytest.MonkeyPatch.context() as env:
         for name in list(os.environ):
             if name in SETTINGS or name.startswith("IVR_DIAL_"):
@@ -55,6 +55,7 @@ def server(audio_dir: Path) -> Iterator[str]:
                 "IVR_CONSOLE_PASSWORD": CONSOLE,
                 "IVR_RECORDER_PASSWORD": RECORDER,
                 "IVR_AUDIO_DIR": str(audio_dir),
+                "IVR_DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('counts') / 'counts.sqlite'}",
             }
         )
     httpd = make_server("127.0.0.1", 0, app, server_class=ThreadingServer, handler_class=QuietHandler)
@@ -64,6 +65,7 @@ def server(audio_dir: Path) -> Iterator[str]:
     httpd.shutdown()
     httpd.server_close()
     thread.join(timeout=5)
+    app.extensions["counts"].close()
 
 
 @pytest.fixture(scope="module")

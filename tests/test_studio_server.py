@@ -56,6 +56,7 @@ def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Path
         "IVR_AUDIO_DIR": str(audio),
         "IVR_CONSOLE_PASSWORD": "console-password-for-tests",
         "IVR_RECORDER_PASSWORD": "recorder-password-for-tests",
+        "IVR_DATABASE_URL": f"sqlite:///{audio.parent / 'counts.sqlite'}",  # not the checkout's instance/
     }
     with procfile.running(settings) as (port, process):
         answered(port, process)

@@ -1,7 +1,7 @@
 """The running line follows audio/manifest.json, so approved recordings reach calls without a restart.
 
-Every worker looks at the manifest's time stamp at most every CHECK_EVERY seconds, at the start of
-a request, and when it changed (an upload, an approval, `ivr audio approve`, `ivr audio build`)
+Every worker looks at the manifest's time stamp at most every CHECK_EVERY seconds, as a request
+comes in (WSGI middleware, before anything answers it), and when it changed (an upload, an approval, `ivr audio approve`, `ivr audio build`)
 reloads the catalog and the languages offered in a background thread, then swaps them in: no call
 waits for the reload, and every request sees the old line or the new one. A manifest that cannot
 be read, or that would leave no language to offer, is ignored and the line goes on as it was.
@@ -107,9 +107,24 @@ class Follower:
             worker.join(timeout)
 
 
+class Following:
+    """WSGI middleware, outermost: the follower looks before every request, however it is answered
+    (a cache of rendered answers in front of Flask would otherwise never let it look)."""
+
+    def __init__(self, app: Any, follower: Follower) -> None:
+        self.app = app
+        self.follower = follower
+
+    def __call__(self, environ: Any, start_response: Any) -> Any:
+        self.follower()
+        return self.app(environ, start_response)
+
+
 def follow_manifest(app: Flask) -> Follower:
-    """Make the app follow its manifest; returns the follower (the studio calls `now()`)."""
+    """Make the app follow its manifest; returns the follower (the studio calls `now()`).
+
+    Call it after every other WSGI middleware is in place, so it sees every request."""
     follower = Follower(app)
-    app.before_request(follower)
+    app.wsgi_app = Following(app.wsgi_app, follower)  # type: ignore[method-assign]
     app.extensions["ivr.follower"] = follower
     return follower
