@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from ivr.bench import procfile
-from ivr.bench.clients import PUBLIC, TOKEN
+from ivr.bench.clients import PUBLIC, TOKEN, Webhook
 from ivr.content import text_hash
 from ivr.limits import MAX_BODY
 
@@ -27,6 +27,7 @@ from .test_server import BOUND, WORKERS, answered
 
 PROMPT = "danger"
 TI = CONTENT.languages["ti"]
+EN = CONTENT.languages["en"]
 
 
 def auth(user: str, password: str) -> dict[str, str]:
@@ -101,3 +102,38 @@ def test_the_recorder_password_opens_no_other_console_page_on_the_server(studio:
     assert request(port, "GET", "/console/record?lang=ti", headers=RECORDER)[0] == 200
     for path in ("/console/", "/console/map?lang=ti", "/console/static/console.js"):
         assert request(port, "GET", path, headers=RECORDER)[0] == 401
+
+
+def voice(port: int) -> str:
+    """A signed first webhook of a call, as Twilio sends it: the TwiML answered."""
+    body, signature = Webhook("/voice").body_and_signature()
+    headers = {"X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded"}
+    status, answer, _ = request(port, "POST", "/voice", body, headers)
+    assert status == 200, answer
+    return answer.decode("utf-8")
+
+
+def test_an_approved_recording_replaces_the_voice_in_every_worker_s_answers(studio: tuple[int, Path]) -> None:
+    """English has a <Say> voice; once a person's greeting is approved, calls play it instead,
+    in every worker, even where answers already rendered are kept for the next call."""
+    port, audio = studio
+    for _ in range(6):  # every worker has answered (and may keep) the greeting as <Say>
+        assert "<Play>" not in voice(port).split("</Say>")[0]
+    path = f"/console/record/take?lang=en&prompt=greeting&for={text_hash(EN.text('greeting'))}"
+    take = takes.wav(takes.silence(0.4) + takes.speech(EN, "greeting") + takes.silence(0.6))
+    assert request(port, "POST", path, take, {**RECORDER, "Content-Type": "audio/wav"})[0] == 200
+    status, body, _ = request(
+        port, "POST", "/console/record/review",
+        json.dumps({"lang": "en", "prompts": ["greeting"], "verdict": "approved"}).encode(),
+        {**CONSOLE, "Content-Type": "application/json"},
+    )  # fmt: skip
+    assert status == 200, body
+    manifest = json.loads((audio / "manifest.json").read_text(encoding="utf-8"))
+    (entry,) = [e for e in manifest["files"] if e["lang"] == "en" and e["prompt"] == "greeting"]
+    deadline = time.monotonic() + 3 * BOUND
+    while True:
+        answers = [voice(port) for _ in range(12)]
+        if all(entry["file"] in a for a in answers):
+            break
+        assert time.monotonic() < deadline, "a worker still answers with the voice"
+        time.sleep(0.5)
