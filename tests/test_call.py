@@ -88,7 +88,7 @@ def test_the_first_answer_greets_in_the_greeting_languages_and_counts_a_call(gra
     options = [p for p in scene.parts if p.prompt.startswith(RULES.option_prefix)]
     assert [p.lang for p in options] == list(graph.pages()[0])
     assert [p.prompt for p in options] == [RULES.option(i) for i in range(1, len(options) + 1)]
-    assert prompts(scene)[-2:] == [RULES.more, RULES.hint]
+    assert prompts(scene)[-1] == RULES.more  # no hint line: no_choice says # after a silence
 
 
 def test_only_the_first_page_opens_with_the_greeting(graph: CallGraph) -> None:

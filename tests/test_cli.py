@@ -162,3 +162,12 @@ def test_fallback_twiml_for_a_twiml_bin_needs_nothing_from_this_app(runner: CliR
     assert "action" not in dial.attrib and root.find("Play") is None
     assert " ".join(spoken[2:]).count("22 33 11 60") == 4
     assert root[-1].tag == "Hangup"
+
+
+def test_call_in_romanian_prints_the_handoff_the_whisper_and_the_transfer(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["call", "--lang", "ro", "--keys", "0"])
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.output.split())
+    assert text("ro", "handoff") in out and text("ro", "handoff_interpreter") in out
+    assert "[whisper to whoever answers at ROSA]" in out and "valgt rumensk" in out
+    assert out.index(text("ro", "handoff")) < out.index("→ transfer to +47 22 33 11 60") < out.index("rumensk")

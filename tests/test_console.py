@@ -620,3 +620,14 @@ def test_every_page_and_static_file_ships_in_the_wheel() -> None:
     assert files
     for name in files:
         assert any(fnmatch(name, pattern) for pattern in globs["ivr.console"]), name
+
+
+def test_the_simulator_and_the_map_show_the_handoff_and_the_whisper(console: Console, console_app: Flask) -> None:
+    before = console.press(console.start(), "0")
+    assert before["dial"]["whisper_text"] == text("nb", "whisper_no_language")
+    main = console.choose(console.start(), "ro")
+    rosa = console.press(main, "0")
+    assert texts(rosa)[-2:] == [text("ro", "handoff"), text("ro", "handoff_interpreter")]
+    assert "rumensk" in rosa["dial"]["whisper_text"] and rosa["dial"]["whisper"].startswith("/voice/ro/")
+    page = html.unescape(map_page(console_app, "ro"))
+    assert 'id="whisper"' in page and "Innringeren har valgt rumensk." in page

@@ -106,3 +106,17 @@ def test_ivr_check_and_audio_check_fail_on_a_missing_file(runner: CliRunner, tmp
 
     found = diagnose(build(Settings.from_env(env)), identify=False)  # `ivr check` without lingua
     assert any(p.startswith("audio: sq: off:") for p in found.problems), found.problems
+
+
+def test_a_manifest_entry_outside_the_audio_folder_is_never_a_file(tmp_path: Path) -> None:
+    from ivr.catalog import Catalog
+
+    audio = tmp_path / "audio"
+    audio.mkdir()
+    (tmp_path / "secret.txt").write_text("not audio", encoding="utf-8")
+    entry = {"lang": "en", "prompt": "goodbye", "text_hash": "x", "engine": "gtts", "duration": 1.0}
+    files = [{**entry, "file": "../secret.txt"}, {**entry, "file": str(tmp_path / "secret.txt")}]
+    (audio / MANIFEST).write_text(json.dumps({"files": files}), encoding="utf-8")
+    catalog = Catalog.load(audio)
+    assert len(catalog) == 0 and len(catalog.missing) == 2
+    assert not catalog.has_file("../secret.txt")

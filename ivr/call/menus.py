@@ -28,7 +28,8 @@ def play_languages(graph: CallGraph, call: Call, at: Position, notice: Sequence[
     parts += [Utterance(code, rules.option(i)) for i, code in enumerate(pages[page - 1], 1)]
     if len(pages) > 1:
         parts += say(graph, None, (rules.more,))
-    parts += say(graph, None, (rules.hint,))
+    if rules.hint:
+        parts += say(graph, None, (rules.hint,))
     return Ask(None, tuple(parts), here, after_silence(graph, here, call))
 
 

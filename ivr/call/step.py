@@ -18,11 +18,13 @@ from .say import ANY_CALL, after_silence, notice_for, say, with_tallies
 from .scenes import Ask, Goodbye, Scene, Tally
 from .transfers import ROSA, NoNumber, error, give_up, talk, whisper
 
-__all__ = ["ANSWERED", "ANY_CALL", "OUTCOMES", "NoNumber", "dial_event", "error", "give_up", "key_event",
+__all__ = ["ANSWERED", "ANY_CALL", "ENDINGS", "OUTCOMES", "NoNumber", "dial_event", "error", "give_up", "key_event",
            "normalize", "step", "talk", "whisper"]
 
 ANSWERED = ("completed", "answered")
 OUTCOMES = ("busy", "no-answer", "failed", "canceled")
+# How a transfer can end, as the console and `ivr call` offer it (Twilio's DialCallStatus).
+ENDINGS = ("completed", "no-answer", "busy", "failed")
 
 
 def step(graph: CallGraph, at: Position, event: Event, call: Call = ANY_CALL) -> Scene:

@@ -8,11 +8,10 @@ import textwrap
 
 import click
 
+from ..call.step import ENDINGS
 from ..phone import display
 from ..simulator import Lead, Simulator, Turn
 from . import main
-
-ENDINGS = ("completed", "busy", "no-answer", "failed")
 
 
 def lead_text(lead: Lead) -> str:

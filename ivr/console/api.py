@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
 from ..call.position import Position
+from ..call.step import ENDINGS as DIAL_ENDINGS
 from ..engines import label as engine_label
 from ..errors import IvrError, SimulatorError
 from ..phone import display
@@ -24,7 +25,7 @@ from ..simulator import KEYS, Dial, Lead, Simulator, Spoken, Turn
 bp = Blueprint("api", __name__, url_prefix="/api")
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 # How a transfer can end, as Twilio's DialCallStatus: the buttons under a transfer.
-ENDINGS = ("completed", "no-answer", "busy", "failed")
+ENDINGS = DIAL_ENDINGS
 MAX_URL = 300
 
 

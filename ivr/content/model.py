@@ -124,7 +124,7 @@ class CallRules:
     greeting: str = "greeting"
     option_prefix: str = "language_option_"
     more: str = "more_languages"
-    hint: str = "repeat_hint"
+    hint: str = ""  # a last line on every language page ("press # to hear this again"); none by default
     silence_repeats: int = 1
     no_input: str = "no_input"
     silence_give_up: tuple[str, ...] = ("no_input", "rosa_number")
@@ -163,7 +163,7 @@ class CallRules:
             self.service_unanswered, self.goodbye, self.error, *self.no_caller_id,
             self.no_choice, self.free_call, self.handoff,
         ]
-        return tuple(dict.fromkeys(ids))
+        return tuple(p for p in dict.fromkeys(ids) if p)
 
     def operator_prompts(self) -> tuple[str, ...]:
         """Said to whoever answers at ROSA, never to a caller: only in the languages ROSA speaks."""

@@ -11,36 +11,21 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from ...call.position import Call, DialEnded, Enter, Key, Position
-from ...call.scenes import GATHER_TIMEOUT, Ask, Scene, Transfer, Utterance
+from ...call.scenes import Ask, Scene, Transfer, Utterance
 from ...call.step import error, give_up, step, whisper
 from ...catalog import AudioFile
 from ...config import DIAL_PREFIX
-from ...content import SOURCE_LANGUAGE, CallRules, Language, Node, text_hash
-from ...engines import ENGINES, LABELS
+from ...content import Node
+from ...engines import LABELS
 from ...phone import display
 from ...runtime import Runtime
 from ...timing import PAUSE, ZERO, Seconds, prompt_seconds, spoken_seconds, time_to_rosa_option
-from .model import Audio, CallMap, Flag, Milestone, Row, Said, Section
+from .flags import around, audio_flags, first_said, review_flags, translation_flags
+from .flags import title as node_title
+from .model import CallMap, Milestone, Row, Section
 
 ENGINE_NAMES = LABELS
-ORDINAL = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth"}
-
-
-def around(rules: CallRules) -> tuple[tuple[str, str], ...]:
-    """What is said around every menu rather than at one place in the tree, and when: from the rules."""
-    give_up_after = ORDINAL.get(rules.silence_repeats + 1, f"{rules.silence_repeats + 1}th")
-    return (
-        (rules.keys, "at the end of every menu and message"),
-        (rules.invalid, "after a key that is not in the menu; then the menu again"),
-        (rules.invalid_help, f"after the {ORDINAL.get(rules.help_after, str(rules.help_after))} wrong key in a row"),
-        (rules.no_choice, f"after {GATHER_TIMEOUT} s without a key, instead of the menu again"),
-        (rules.no_input, f"after the {give_up_after} silence in a row: then ROSA's number and a transfer"),
-        (rules.handoff, "before every transfer to ROSA: who ROSA is"),
-        (rules.connecting, "before a transfer to another service"),
-        (rules.service_unanswered, "when a service other than ROSA does not answer; then the message again"),
-    )
-
-
+__all__ = ["ENGINE_NAMES", "around", "build"]
 def build(ivr: Runtime, code: str, country: str | None = None) -> CallMap:
     """The map of language `code`, as a caller from `country` (default: its first country) hears it."""
     return _Mapper(ivr, code, country).build()
@@ -86,7 +71,7 @@ class _Mapper:
             or (None if offered else "not in IVR_LANGUAGES for this deployment"),
             sections=tuple(sections),
             milestones=tuple(milestones),
-            numbers=_first_said(sections),
+            numbers=first_said(sections),
             flags=self._count(sections),
             rate=f"{1 / spoken_seconds('x', self.lang.script):g} characters a second ({self.lang.script} script) "
             f"plus {PAUSE:g} s between prompts",
@@ -103,73 +88,18 @@ class _Mapper:
         text = lang.text(prompt)
         if code == self.lang.code:
             self.shown.add(prompt)
-        audio, flags = self._audio(lang, prompt, text)
-        review, rejected = self._review(lang, prompt, text)
-        if rejected:
-            flags.append(Flag("rejected", "recording rejected by a reviewer: to be recorded again"))
-            review = None
-        elif review:
-            flags = [f for f in flags if f.kind != "missing-audio"]  # it is recorded: it waits for review
-            flags.append(Flag("unapproved", "recorded, not approved: callers hear it once a second person approves it"))
-        flags += self._translation(lang, prompt, text)
+        audio, flags = audio_flags(self.ivr, self.files, lang, prompt, text)
+        review, flags = review_flags(self.ivr, self.files, lang, prompt, text, flags)
+        flags += translation_flags(self.ivr, lang, prompt, text)
         seconds = prompt_seconds(self.graph, part)
         key = key or self.content.call.key_prompts().get(prompt)  # the language menu's options, "more languages", "try again"
         return Row(lang, prompt, text, seconds, starts_at, audio, tuple(flags), key, leads_to, note, review)
-
-    def _review(self, lang: Language, prompt: str, text: str) -> tuple[Audio | None, bool]:
-        """A recording of these words that nobody has approved yet (served to the console only),
-        and whether a reviewer has rejected it."""
-        words = text_hash(text)
-        waiting = [
-            f for f in self.files.get((lang.code, prompt), ())
-            if f.engine == "recorded" and not f.approved and f.text_hash == words
-        ]  # fmt: skip
-        if not waiting:
-            return None, False
-        from ...studio.takes import state  # the take's record: rejected, or waiting
-
-        rejected = state(self.ivr.settings.audio_dir, lang, prompt).status == "rejected"
-        url = f"/console/record/take/{lang.code}/{prompt}.wav"
-        return Audio(url, "recorded", waiting[0].duration, played=False), rejected
 
     def _end(self, parts: Iterable[Utterance], at: Seconds | None) -> Seconds | None:
         """When prompts played one after another from `at` end."""
         for part in parts:
             at = at + prompt_seconds(self.graph, part) if at is not None else None
         return at
-
-    def _audio(self, lang: Language, prompt: str, text: str) -> tuple[Audio | None, list[Flag]]:
-        settings = self.ivr.settings
-        catalog = self.ivr.catalog
-        source = self.ivr.playback.source(lang.code, prompt)
-        playable = source if isinstance(source, AudioFile) else None
-        found = playable or catalog.find(lang.code, prompt, text, ENGINES)
-        audio = None
-        if found:
-            base = settings.audio_base_url or "/audio"
-            audio = Audio(f"{base}/{found.file}", found.engine, found.duration, played=playable is not None)
-        flags = []
-        if found is None:
-            older = [f for f in self.files.get((lang.code, prompt), ()) if f.text_hash != text_hash(text)]
-            if older:
-                flags.append(Flag("stale-audio", "stale audio: made from older words; rebuild or record again"))
-            elif lang.recorded_only:
-                flags.append(Flag("missing-audio", "no recording: this language needs every prompt recorded"))
-            else:
-                flags.append(Flag("missing-audio", "no audio built: callers hear the <Say> voice"))
-        elif not playable:
-            engine = ENGINE_NAMES.get(found.engine, found.engine)
-            flags.append(Flag("preview-only", f"{engine} only: callers do not hear it"))
-        return audio, flags
-
-    def _translation(self, lang: Language, prompt: str, text: str) -> list[Flag]:
-        flags = []
-        source = self.content.languages[SOURCE_LANGUAGE]
-        if lang.code != SOURCE_LANGUAGE and text.strip() == source.prompts.get(prompt, "").strip():
-            flags.append(Flag("untranslated", "untranslated: the same words as the Norwegian source"))
-        if lang.status == "machine-draft":
-            flags.append(Flag("machine-draft", "machine draft: to be reviewed by a native speaker"))
-        return flags
 
     # Sections -----------------------------------------------------------------------------
 
@@ -258,7 +188,7 @@ class _Mapper:
             sections.append(
                 Section(
                     id=f"node-{node.id}",
-                    title=_title(node, menu.root),
+                    title=node_title(node, menu.root),
                     kind=node.kind,
                     rows=tuple(found),
                     depth=depth,
@@ -345,20 +275,3 @@ class _Mapper:
         return {kind: len(prompts) for kind, prompts in seen.items()}
 
 
-def _title(node: Node, root: str) -> str:
-    if node.id == root:
-        return "Main menu"
-    return f"{node.id.replace('_', ' ').capitalize()} ({node.kind})"
-
-
-def _first_said(sections: Sequence[Section]) -> tuple[Said, ...]:
-    """Every number said anywhere on the map, with the first time a caller can hear it."""
-    first: dict[str, Said] = {}
-    for section in sections:
-        for row in section.rows:
-            for number in row.numbers:
-                old = first.get(number)
-                at = row.starts_at
-                if old is None or (at is not None and (old.at is None or at.value < old.at.value)):
-                    first[number] = Said(number, row.starts_at, f"{row.lang.code}/{row.prompt}")
-    return tuple(sorted(first.values(), key=lambda said: (said.at is None, said.at.value if said.at else 0.0)))
