@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ..errors import IvrError
 
+if TYPE_CHECKING:  # annotations only: commands import what they run
+    from ..config import Settings
+    from ..content import Content
 
-def _setup(code: str):
+
+def _setup(code: str) -> tuple[Settings, Content]:
+    """Settings and content as the app reads them; the language must exist."""
     import os
 
     from ..config import Settings

@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from typing import Any
+
 from flask import Flask
 
 from ..call import validate
