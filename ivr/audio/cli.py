@@ -9,14 +9,15 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ..config import ENGINES, Settings
+from ..config import Settings
 from ..content import Content, load
+from ..engines import ENGINES
 from ..errors import IvrError
 
 if TYPE_CHECKING:  # annotations only: the pipeline is imported when a command runs
     from .build import Report
 
-CHAIN = ("recorded", "gtts", "espeak")  # best first
+CHAIN = ENGINES  # best first
 
 
 def _default_jobs() -> int:
@@ -88,7 +89,7 @@ def build(langs: tuple[str, ...], engines: tuple[str, ...], force: bool, jobs: i
     )
     try:
         if work.jobs:
-            with click.progressbar(
+            with click.progressbar(  # type: ignore[var-annotated]  # generic over items; a length here
                 length=len(work.jobs),
                 label="building",
                 file=sys.stderr,
@@ -178,3 +179,8 @@ def check(langs: tuple[str, ...], engines: tuple[str, ...]) -> None:
         click.secho(f"{len(problems)} audio problem(s) in {settings.audio_dir}", fg="red", err=True)
         sys.exit(1)
     click.secho(f"ok: {', '.join(languages)} ({', '.join(allowed)})", fg="green")
+
+
+from ..studio.cli import register  # noqa: E402 - approve, export-script, import-takes
+
+register(audio)
