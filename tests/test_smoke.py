@@ -179,7 +179,8 @@ def test_a_clean_line_passes_and_reports_states_times_audio_and_voices(small_lin
     assert "languages walked: en, nb" in result.output
     played = int(result.output.split("<Play>: ")[1].split()[0])
     assert played >= 30 and f"<Play>: {played} audio files, each fetched once (audio/wav)" in result.output
-    assert "<Say>: 0 voices" in result.output  # every prompt has its audio
+    # Every caller's prompt plays its audio; only the whisper to ROSA, an operator prompt, is spoken.
+    assert "<Say>: 1 voices (Polly.Ida-Neural (nb-NO))" in result.output
     assert result.output.rstrip().endswith("ok: every state answered in time, with TwiML, audio and voices Twilio accepts")
 
 
@@ -197,6 +198,7 @@ def test_the_real_line_is_walked_through_every_node_key_and_transfer_outcome(lin
     for status in ("completed", "busy", "no-answer", "failed"):
         assert any(w.endswith(f"(DialCallStatus={status})") for _, w in report.times), status
     assert "/voice/nb/connect/rosa/unanswered" in heard  # silence after ROSA did not answer
+    assert any(w.endswith("(whisper)") for _, w in report.times)  # <Number url>: what ROSA hears first
     assert report.walked == {"nb", "sq"} and "en" in report.skipped
     # Albanian has no <Say> voice: its audio is played, and each file was fetched (once).
     played = {urlsplit(u).path.removeprefix("/audio/") for u in report.audio}
