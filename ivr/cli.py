@@ -158,6 +158,9 @@ def _show(turn) -> None:  # noqa: ANN001 - a simulator Turn
 from .audio.cli import audio  # noqa: E402
 main.add_command(audio)
 
+from .twilio.cli import twilio  # noqa: E402
+main.add_command(twilio)
+
 
 @main.group()
 def i18n() -> None:
