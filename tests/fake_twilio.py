@@ -75,6 +75,7 @@ class FakeTwilio:
     calls: dict[str, dict[str, Any]] = field(default_factory=dict)
     numbers: dict[str, dict[str, Any]] = field(default_factory=dict)
     too_recent: set[str] = field(default_factory=set)  # delete answers 20009 for these
+    broken: dict[str, int] = field(default_factory=dict)  # delete answers this HTTP status for these
     requests: list[Seen] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)  # call SIDs, in the order deleted
     rate_limited: int = 0  # answer this many next requests with 429
@@ -257,6 +258,9 @@ class FakeTwilio:
                 call = self.calls.get(call_sid)
                 if call is None:
                     return missing
+                if call_sid in self.broken:
+                    status = self.broken[call_sid]
+                    return status, _error(20000 + status, f"Unable to delete {path}", status)
                 if call_sid in self.too_recent or call["status"] not in FINISHED:
                     return 409, _error(20009, "Unable to delete record: the call is not yet completed", 409)
                 del self.calls[call_sid]

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import email.utils
+import json
 import logging
 import re
 import time
@@ -168,7 +169,12 @@ def failure(error: BaseException) -> tuple[int | None, int | None]:
     if isinstance(error, TwilioRestException | TwilioServiceException):
         return error.status, error.code
     response = error.args[1] if len(error.args) > 1 else None  # Page's "Unable to fetch page", response
-    return getattr(response, "status_code", None), None
+    status = getattr(response, "status_code", None)
+    try:
+        code = json.loads(getattr(response, "text", "") or "{}").get("code")
+    except (ValueError, AttributeError):
+        code = None
+    return status, code if isinstance(code, int) else None
 
 
 def refusal(doing: str, status: int | None, code: int | None) -> str:
