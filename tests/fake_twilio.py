@@ -18,7 +18,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 API = "/2010-04-01"
@@ -142,6 +142,8 @@ class FakeTwilio:
             "sms_fallback_url": "",
             "sms_application_sid": None,
             "voice_receive_mode": "voice",
+            "date_created": rfc2822(86400),
+            "date_updated": rfc2822(86400),
             "api_version": "2010-04-01",
             "uri": f"{API}/Accounts/{self.account_sid}/IncomingPhoneNumbers/{number_sid}.json",
         }
@@ -171,8 +173,7 @@ class FakeTwilio:
     @property
     def url(self) -> str:
         assert self._server is not None, "start the fake first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def env(self, auth: str = "key") -> dict[str, str | None]:
         """Environment for the `ivr` command: this account, by API key or by auth token."""
@@ -185,20 +186,20 @@ class FakeTwilio:
             "TWILIO_API_BASE_URL": self.url,
         }
 
-    def __enter__(self) -> FakeTwilio:
+    def __enter__(self) -> Self:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            def do_GET(self) -> None:
                 fake._handle(self, "GET")
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 fake._handle(self, "POST")
 
-            def do_DELETE(self) -> None:  # noqa: N802
+            def do_DELETE(self) -> None:
                 fake._handle(self, "DELETE")
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 """Quiet: the tests read `requests` instead."""
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -267,7 +268,7 @@ class FakeTwilio:
                 self.deleted.append(call_sid)
                 return 204, None
             case "GET", ["IncomingPhoneNumbers"]:
-                wanted_number = params.get("PhoneNumber", "")
+                wanted_number = params.get("PhoneNumber", "").lstrip("+")
                 # Like Twilio, PhoneNumber matches part of a number.
                 found = [n for n in self.numbers.values() if wanted_number in n["phone_number"]]
                 return 200, _page("incoming_phone_numbers", found, params, path)

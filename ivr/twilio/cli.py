@@ -179,10 +179,10 @@ def setup(number: str | None, fallback_url: str | None, dry_run: bool) -> None:
         if dry_run:
             _show_changes(todo, "would change (dry run, nothing sent)")
             return
-        _show_changes(todo, "changed")
         left = numbers.changes(numbers.apply(found, todo), numbers.wanted(base, fallback_url))
     except IvrError as e:
         _fail(e)
+    _show_changes(todo, "changed")
     if left:
         _fail("Twilio did not take: " + ", ".join(c.label for c in left))
     click.secho("the number is set up for the line", fg="green")
