@@ -37,6 +37,7 @@ def build(settings: Settings) -> Ivr:
     problems = settings.check_against(content)
     if problems:
         raise ConfigError(problems)
+    content = settings.with_candidate_voices(content)
     catalog = Catalog.load(settings.audio_dir)
     line = Line(content, settings, catalog)
     if not line.offered:

@@ -192,6 +192,9 @@ class Language:
     # records the prompts or gTTS audio is built, rather than not hear their language at all.
     offline_voice: bool
     prompts: Mapping[str, str] = field(repr=False)
+    # A <Say> voice Twilio may offer but nobody has confirmed on a call (twilio-facts.md F3):
+    # used only when the deployment lists the language in IVR_CANDIDATE_VOICES.
+    candidate_say: SayVoice | None = None
 
     def text(self, prompt_id: str) -> str:
         """The words of one prompt."""
@@ -449,6 +452,12 @@ def _load_language(path: Path, code: str, problems: list[str]) -> Language | Non
         say = None
     if meta.get("recorded_only") and say:
         problems.append(f"{where}: a recorded-only language has no <Say> voice")
+    candidate = meta.get("candidate_say")
+    if candidate is not None and not (isinstance(candidate, dict) and candidate.get("language") and candidate.get("voice")):
+        problems.append(f"{where}: candidate_say needs language and voice")
+        candidate = None
+    if candidate and (say or meta.get("recorded_only")):
+        problems.append(f"{where}: candidate_say is for a language without a confirmed <Say> voice, not recorded-only")
     espeak_rate = meta.get("espeak_rate")
     if espeak_rate is not None and not (type(espeak_rate) is int and 80 <= espeak_rate <= 450):
         problems.append(f"{where}: espeak_rate must be words a minute, from 80 to 450")
@@ -476,4 +485,5 @@ def _load_language(path: Path, code: str, problems: list[str]) -> Language | Non
         recorded_only=bool(meta.get("recorded_only", False)),
         offline_voice=offline_voice,
         prompts=MappingProxyType(dict(prompts)),
+        candidate_say=SayVoice(candidate["language"], candidate["voice"]) if candidate else None,
     )
