@@ -119,7 +119,8 @@ def free_port() -> int:
 
 
 def procfile_command(port: int) -> list[str]:
-    line = (ROOT / "Procfile").read_text(encoding="utf-8").strip()
+    lines = (ROOT / "Procfile").read_text(encoding="utf-8").splitlines()
+    line = next(entry for entry in lines if entry.startswith("web: "))
     assert line.startswith("web: gunicorn ")
     return ["sh", "-c", "exec " + line.removeprefix("web: ")]  # exec: terminate() reaches gunicorn
 

@@ -246,20 +246,24 @@ def test_number_comes_from_the_option_or_ivr_caller_id(fake: FakeTwilio) -> None
     assert purge(fake, "--number", "21000000").exit_code == 1
 
 
-def test_worker_runs_every_n_seconds_and_stops_cleanly_on_sigterm(fake: FakeTwilio, tmp_path: Path) -> None:
+def test_the_procfile_worker_purges_then_stops_cleanly_on_sigterm(fake: FakeTwilio, tmp_path: Path) -> None:
+    lines = (Path(__file__).resolve().parent.parent / "Procfile").read_text(encoding="utf-8").splitlines()
+    command = next(entry for entry in lines if entry.startswith("worker: ")).removeprefix("worker: ")
+    assert command.startswith("ivr twilio purge --every ")
     call, children = a_call_with_transfers(fake, CALLERS[0])
-    env = {k: v for k, v in os.environ.items() if k not in TWILIO_SETTINGS}
+    env = {k: v for k, v in os.environ.items() if k not in TWILIO_SETTINGS and not k.startswith("IVR_")}
     env.update({k: v for k, v in fake.env().items() if v is not None})
     env.update({"IVR_CALLER_ID": HELPLINE, "HOME": str(tmp_path)})
+    env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"
     worker = subprocess.Popen(
-        [sys.executable, "-m", "ivr", "twilio", "purge", "--every", "10"],
+        ["sh", "-c", "exec " + command],  # exec: the signal reaches the worker, as on a platform
         env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
         deadline = time.monotonic() + 30
         while len(fake.deleted) < 2 and time.monotonic() < deadline:
             time.sleep(0.05)
-        later = fake.add_call(to=HELPLINE, from_=CALLERS[1])  # waits for the next run, 10 s away
+        later = fake.add_call(to=HELPLINE, from_=CALLERS[1])  # waits for the next run, minutes away
         worker.send_signal(signal.SIGTERM)
         out, err = worker.communicate(timeout=30)
     finally:
