@@ -4,7 +4,9 @@ Just enough of Twilio for `ivr twilio ...`: Calls (list with filters and paging,
 delete), IncomingPhoneNumbers (list, fetch, update), HTTP Basic authentication with an API key
 or the auth token, 429 on demand, and a record of every request for assertions. Error bodies are
 Twilio's legacy shape ({"code", "message", "more_info", "status"}); like Twilio's, a message may
-name the resource's URI, so a test can prove that the command never repeats one.
+name the resource's URI, so a test can prove that the command never repeats one. Twilio does not
+document the HTTP status of error 20009 (a call too recent to delete; twilio-facts.md §4): the fake
+answers 409, and the purge goes by the code alone.
 """
 
 from __future__ import annotations

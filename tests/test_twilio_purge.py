@@ -276,6 +276,24 @@ def test_the_procfile_worker_purges_then_stops_cleanly_on_sigterm(fake: FakeTwil
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_stop_request_ends_the_run_between_two_deletes(fake: FakeTwilio) -> None:
+    from ivr.twilio.purge import Tally
+    from ivr.twilio.purge import purge as run
+
+    for caller in CALLERS[:3]:
+        fake.add_call(to=HELPLINE, from_=caller)
+    client = make_client({k: v for k, v in fake.env().items() if v is not None})
+    asked = iter([False, True])
+    tally = run(client, HELPLINE, stop=lambda: next(asked, True))
+    assert len(fake.deleted) == 1 and len(fake.calls) == 2
+    assert tally.summary() == "deleted 1 call and 0 transfers; interrupted, the rest left for the next run"
+    assert tally.ok  # nothing went wrong: a worker asked to stop exits 0
+    total = Tally()
+    total.add(tally)
+    total.add(run(client, HELPLINE))
+    assert total.summary() == "deleted 3 calls and 0 transfers"
+
+
 # The client ------------------------------------------------------------------------------
 
 
