@@ -14,11 +14,14 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from ..errors import IvrError
+
+if TYPE_CHECKING:
+    from ..config import Settings
 
 REPORT_EVERY = 24 * 3600  # a worker prints its totals once a day, so its log does not time each call
 
@@ -28,7 +31,7 @@ def _fail(message: object) -> NoReturn:
     sys.exit(1)
 
 
-def _settings() -> Any:
+def _settings() -> Settings:
     from ..config import Settings
 
     try:

@@ -64,7 +64,7 @@ class LineHttpClient(TwilioHttpClient):
         path = self.base.path.rstrip("/") + parts.path
         return urlunsplit((self.base.scheme, self.base.netloc, path, parts.query, parts.fragment))
 
-    def request(  # type: ignore[override]
+    def request(
         self,
         method: str,
         url: str,
