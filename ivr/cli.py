@@ -169,7 +169,8 @@ def i18n() -> None:
 
 @i18n.command("export")
 @click.option("--lang", "code", required=True, help="The language to export, e.g. ro.")
-@click.option("--format", "fmt", type=click.Choice(["po", "csv"]), default="po", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["po", "csv", "sheet"]), default="po", show_default=True,
+              help="po or csv for translators; sheet: a numbered recorder's sheet, numbers kept left to right")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
 def i18n_export(code: str, fmt: str, output: Path | None) -> None:
     """Export every prompt: Norwegian source, English, a context note, the current text."""

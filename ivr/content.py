@@ -43,6 +43,9 @@ FLOW_PROMPTS: tuple[str, ...] = (
     "invalid_help",
     "no_input",
     "connecting",
+    "handoff",
+    "no_choice",
+    "free_call",
     "rosa_number",
     "rosa_unanswered",
     "opt_retry",
@@ -50,11 +53,16 @@ FLOW_PROMPTS: tuple[str, ...] = (
     "goodbye",
     "error",
 )
+# Said after `handoff` in every language ROSA does not speak (languages.toml `rosa_speaks`).
+INTERPRETER_PROMPT = "handoff_interpreter"
+# Said to whoever answers at ROSA, never to a caller: only in the languages ROSA speaks.
+OPERATOR_PROMPTS: tuple[str, ...] = ("whisper", "whisper_no_language", "whisper_accept")
 # Prompts whose text must name the digit the caller presses.
 FLOW_KEY_PROMPTS: Mapping[str, str] = {
     **{f"language_option_{n}": str(n) for n in range(1, LANGUAGES_PER_PAGE + 1)},
     "more_languages": MORE_LANGUAGES_KEY,
     "opt_retry": "1",
+    "whisper_accept": "1",
 }
 
 # Not \b: in Chinese or Thai the letters before an address are word characters too.
@@ -178,6 +186,12 @@ class Language:
     code: str
     name: str
     english_name: str
+    # The language's name in Norwegian, for the whisper to ROSA ("rumensk").
+    norwegian_name: str
+    # The English word a caller says to ROSA to get an interpreter ("Romanian"), and how it is
+    # written in this language's prompt so its voice says it clearly (None: as the word).
+    interpreter_word: str | None
+    interpreter_word_spoken: str | None
     status: str
     script: str
     countries: tuple[str, ...]
@@ -209,17 +223,27 @@ class Content:
     languages: Mapping[str, Language]
     order: tuple[str, ...]
     greeting: tuple[str, ...]
+    # The languages ROSA's staff speak: no interpreter needed, and the whisper's languages.
+    rosa_speaks: tuple[str, ...] = ("nb", "en")
 
     @property
     def source(self) -> Language:
         """The Norwegian text everything is translated from."""
         return self.languages[SOURCE_LANGUAGE]
 
-    def required_prompts(self) -> list[str]:
-        """Every prompt id a language must have, in the source file's order."""
+    def required_prompts(self, code: str = SOURCE_LANGUAGE) -> list[str]:
+        """Every prompt id the language `code` must have, in the source file's order."""
         needed = set(FLOW_PROMPTS) | self.menu.prompt_ids()
+        if code in self.rosa_speaks:
+            needed |= set(OPERATOR_PROMPTS)
+        else:
+            needed.add(INTERPRETER_PROMPT)
         ordered = [p for p in self.source.prompts if p in needed]
         return ordered + sorted(needed - set(ordered))
+
+    def caller_prompts(self, code: str) -> list[str]:
+        """The prompts a caller may hear in `code`: what audio is built and checked for."""
+        return [p for p in self.required_prompts(code) if p not in OPERATOR_PROMPTS]
 
 
 def load(prompts_dir: Path | str = DEFAULT_PROMPTS_DIR) -> Content:
@@ -249,6 +273,7 @@ def load(prompts_dir: Path | str = DEFAULT_PROMPTS_DIR) -> Content:
         order=tuple(c for c in order if c in languages)
         + tuple(c for c in languages if c not in order),
         greeting=greeting,
+        rosa_speaks=tuple(index.get("rosa_speaks", ("nb", "en"))),
     )
     problems.extend(check(content))
     if problems:
@@ -332,7 +357,6 @@ def check_menu(menu: Menu) -> list[str]:
 def check_texts(content: Content) -> list[str]:
     """Problems in the texts: missing or unknown prompts, key digits, numbers, addresses."""
     problems: list[str] = []
-    required = content.required_prompts()
     key_prompts = dict(FLOW_KEY_PROMPTS)
     for node in content.menu.nodes.values():
         key_prompts.update({o.prompt: o.key for o in node.options})
@@ -344,6 +368,8 @@ def check_texts(content: Content) -> list[str]:
             problems.append(f"languages.toml: greeting language {code!r} has no file")
     for lang in content.languages.values():
         where = f"{lang.code}.toml"
+        required = content.required_prompts(lang.code)
+        problems.extend(_check_interpreter(content, lang))
         missing = [p for p in required if not lang.prompts.get(p, "").strip()]
         if missing:
             problems.append(f"{where}: missing or empty prompts: {', '.join(missing)}")
@@ -371,6 +397,20 @@ def check_texts(content: Content) -> list[str]:
                     f"the source has {web_addresses(original)}"
                 )
     return problems
+
+
+def _check_interpreter(content: Content, lang: Language) -> list[str]:
+    """A caller ROSA cannot understand is told the English word to say for an interpreter."""
+    where = f"{lang.code}.toml"
+    if lang.code in content.rosa_speaks:
+        return []
+    if not lang.interpreter_word:
+        return [f"{where}: [language] needs interpreter_word (the English word a caller says to ROSA)"]
+    said = lang.interpreter_word_spoken or lang.interpreter_word
+    text = lang.prompts.get(INTERPRETER_PROMPT, "")
+    if text and said not in text:
+        return [f"{where}: {INTERPRETER_PROMPT} must contain {said!r}"]
+    return []
 
 
 def _is_emergency(number: str) -> bool:
@@ -436,7 +476,7 @@ def _load_language(path: Path, code: str, problems: list[str]) -> Language | Non
         return None
     meta, prompts = data.get("language", {}), data.get("prompts", {})
     where = path.name
-    for key in ("name", "english_name", "status", "script"):
+    for key in ("name", "english_name", "norwegian_name", "status", "script"):
         if not isinstance(meta.get(key), str) or not meta.get(key):
             problems.append(f"{where}: [language] needs {key}")
     if meta.get("status") and meta["status"] not in STATUSES:
@@ -475,6 +515,9 @@ def _load_language(path: Path, code: str, problems: list[str]) -> Language | Non
         code=code,
         name=meta.get("name", code),
         english_name=meta.get("english_name", code),
+        norwegian_name=meta.get("norwegian_name", code),
+        interpreter_word=meta.get("interpreter_word"),
+        interpreter_word_spoken=meta.get("interpreter_word_spoken"),
         status=meta.get("status", "machine-draft"),
         script=meta.get("script", "Latin"),
         countries=tuple(c.upper() for c in meta.get("countries", ())),

@@ -14,11 +14,13 @@ from types import MappingProxyType
 import polib
 import tomli_w
 
-from .content import STATUSES, Content, check_texts
+from .bidi import for_reading
+from .content import STATUSES, Content, Language, check_texts
 from .errors import TranslationFileError
 from .timing import spoken_seconds
 
-FORMATS = ("po", "csv")
+# po and csv go to translators and come back; a sheet is for a person recording the prompts.
+FORMATS = ("po", "csv", "sheet")
 CSV_COLUMNS = ("id", "context", "nb", "en", "translation", "status")
 # Spoken length: a translation this many times longer than the source gets a warning.
 LONGER_THAN_SOURCE = 1.6
@@ -27,6 +29,11 @@ def notes(prompts_dir: Path) -> dict[str, str]:
     """The context note of each prompt, from prompts/notes.toml (option notes cover their siblings)."""
     path = prompts_dir / "notes.toml"
     return tomllib.loads(path.read_text(encoding="utf-8")).get("notes", {}) if path.exists() else {}
+
+
+def _source_text(source: Language, prompt_id: str, context: dict[str, str]) -> str:
+    """The Norwegian to translate; a prompt Norwegian callers never hear (handoff_interpreter) has its note."""
+    return source.prompts.get(prompt_id) or f"[{_note(context, prompt_id) or prompt_id}]"
 
 
 def export(content: Content, code: str, fmt: str, prompts_dir: Path) -> str:
@@ -38,9 +45,12 @@ def export(content: Content, code: str, fmt: str, prompts_dir: Path) -> str:
     lang, source, english = content.languages[code], content.source, content.languages.get("en")
     context = notes(prompts_dir)
     rows = [
-        (p, _note(context, p), source.text(p), english.text(p) if english else "", lang.prompts.get(p, ""))
-        for p in content.required_prompts()
+        (p, _note(context, p), _source_text(source, p, context), english.prompts.get(p, "") if english else "",
+         lang.prompts.get(p, ""))
+        for p in content.required_prompts(code)
     ]
+    if fmt == "sheet":
+        return _sheet(lang, rows)
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
@@ -61,6 +71,16 @@ def export(content: Content, code: str, fmt: str, prompts_dir: Path) -> str:
         comment = "\n".join(filter(None, [note, f"English: {en}" if en and code != "en" else ""]))
         po.append(polib.POEntry(msgctxt=pid, msgid=nb, msgstr=current, comment=comment))
     return str(po)
+
+
+def _sheet(lang: Language, rows: list[tuple[str, str, str, str, str]]) -> str:
+    """A numbered recorder's sheet: each prompt's text to read, with numbers kept left to right."""
+    lines = [f"{lang.english_name} ({lang.code}): {len(rows)} prompts to record, one file each, named <id>.wav", ""]
+    for n, (pid, note, _nb, en, current) in enumerate(rows, 1):
+        lines += [f"{n}. {pid}", for_reading(current, lang.script)]
+        lines += [f"   ({note})"] if note else []
+        lines += [f"   English: {en}", ""] if en and lang.code != "en" else [""]
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -124,7 +144,7 @@ def import_file(content: Content, path: Path, prompts_dir: Path, code: str | Non
     if problems:
         raise TranslationFileError(problems)
     lang = content.languages[code]
-    required = content.required_prompts()
+    required = content.required_prompts(code)
     texts = {p: t.strip() for p, t in texts.items()}
     updated = replace(lang, status=status or lang.status, prompts=MappingProxyType(texts))
     trial = replace(content, languages=MappingProxyType({**content.languages, code: updated}))

@@ -81,6 +81,12 @@ TEXTS = {
         "opt_info": "Info, trykk 1.",
         "opt_rosa": "ROSA, trykk 2.",
         "msg_info": "Dette er en kort melding.",
+        "handoff": "Vi setter deg over til ROSA.",
+        "no_choice": "Ingen tast. Trykk 0.",
+        "free_call": "Denne samtalen er gratis.",
+        "whisper": "Samtale. Språk: {language}.",
+        "whisper_no_language": "Samtale.",
+        "whisper_accept": "Trykk 1.",
     },
     "en": {
         "greeting": "Hello. Press 0 for help.",
@@ -102,18 +108,32 @@ TEXTS = {
         "opt_info": "Info, press 1.",
         "opt_rosa": "ROSA, press 2.",
         "msg_info": "This is a short message.",
+        "handoff": "We are putting you through to ROSA.",
+        "no_choice": "No key. Press 0.",
+        "free_call": "This call is free.",
+        "whisper": "A call. Language: {language}.",
+        "whisper_no_language": "A call.",
+        "whisper_accept": "Press 1.",
     },
 }
+# Heard only at ROSA (nb and en), never built into audio.
+OPERATOR = ("whisper", "whisper_no_language", "whisper_accept")
+# A language ROSA does not speak: the English texts, told what to say for an interpreter.
+TEXTS["so"] = {
+    **{k: v for k, v in TEXTS["en"].items() if k not in OPERATOR},
+    "handoff_interpreter": "When someone answers, say: Somali.",
+}
 LANGUAGE = {
-    "nb": 'name = "Norsk"\nenglish_name = "Norwegian"\nstatus = "source"\nscript = "Latin"\n'
+    "nb": 'name = "Norsk"\nenglish_name = "Norwegian"\nnorwegian_name = "norsk"\nstatus = "source"\nscript = "Latin"\n'
     'say = { language = "nb-NO", voice = "Polly.Ida-Neural" }\ngtts = "no"\nespeak = "nb"\n',
-    "en": 'name = "English"\nenglish_name = "English"\nstatus = "reviewed"\nscript = "Latin"\n'
+    "en": 'name = "English"\nenglish_name = "English"\nnorwegian_name = "engelsk"\nstatus = "reviewed"\nscript = "Latin"\n'
     'say = { language = "en-GB", voice = "Polly.Amy-Neural" }\ngtts = "en"\nespeak = "en"\n',
     # A recorded-only language: no synthetic voice, so only human recordings are played.
-    "so": 'name = "Soomaali"\nenglish_name = "Somali"\nstatus = "machine-draft"\nscript = "Latin"\n'
+    "so": 'name = "Soomaali"\nenglish_name = "Somali"\nnorwegian_name = "somali"\ninterpreter_word = "Somali"\nstatus = "machine-draft"\nscript = "Latin"\n'
     "recorded_only = true\n",
 }
-PROMPT_COUNT = len(TEXTS["nb"])
+PROMPT_COUNT = len(TEXTS["nb"]) - len(OPERATOR)  # the prompts a caller hears: what is built
+SO_PROMPT_COUNT = len(TEXTS["so"])  # and handoff_interpreter, since ROSA does not speak Somali
 
 
 def small_prompts(folder: Path, languages: tuple[str, ...] = ("nb", "en")) -> Path:
@@ -255,12 +275,12 @@ class Counting:
         self.fetched: list[tuple[str, str]] = []
         self.fail = fail
 
-    def plan(self, lang, prompt, text):  # noqa: ANN001, ANN201 - the Source protocol
+    def plan(self, lang, prompt, text):
         plan = self.inner.plan(lang, prompt, text)
         if not hasattr(plan, "fetch"):
             return plan
 
-        def fetch():  # noqa: ANN202
+        def fetch():
             error = self.fail(lang.code, prompt)
             if error is not None:
                 raise error

@@ -13,6 +13,7 @@ from ivr.catalog import MANIFEST
 
 from .audio_fixtures import (  # noqa: F401 - fixtures
     PROMPT_COUNT,
+    SO_PROMPT_COUNT,
     TEXTS,
     built_small,
     cli,
@@ -72,10 +73,10 @@ def test_every_kind_of_problem_is_listed_at_once(small: tuple[Path, Path]) -> No
     assert code == 1
     text = "\n".join(lines)
     expected = [
-        "missing: en: 1 of 26 prompts have no file from recorded, gtts, espeak: goodbye",
+        f"missing: en: 1 of {PROMPT_COUNT} prompts have no file from recorded, gtts, espeak: goodbye",
         "stale: built/espeak/en/goodbye-",
         "made from older words of en/goodbye",
-        "missing: nb: 1 of 26 prompts have no file from recorded, gtts, espeak: invalid",
+        f"missing: nb: 1 of {PROMPT_COUNT} prompts have no file from recorded, gtts, espeak: invalid",
         f"missing: {gone}: listed in the manifest but not on disk",
         "orphaned: built/espeak/nb/old-0123456789abcdef.wav: not in the manifest",
         "orphaned: recorded/nb/greting.wav: no prompt 'greting' in nb",
@@ -98,7 +99,7 @@ def test_a_recorded_only_language_lists_exactly_the_recordings_it_needs(tmp_path
     assert code == 1
     (line,) = [x for x in lines if x.startswith("missing: so:")]
     assert line.startswith(
-        f"missing: so: recorded-only: {PROMPT_COUNT} of {PROMPT_COUNT} prompts need a recording at "
+        f"missing: so: recorded-only: {SO_PROMPT_COUNT} of {SO_PROMPT_COUNT} prompts need a recording at "
         "audio/recorded/so/<prompt-id>.wav: greeting, language_option_1,"
     )
 

@@ -448,7 +448,7 @@ def test_the_map_has_every_node_and_every_prompt(console_app: Flask, lang: str) 
     body = map_page(console_app, lang)
     for node in NODES:
         assert f'id="node-{node}"' in body
-    for prompt in CONTENT.required_prompts():
+    for prompt in CONTENT.caller_prompts(lang):
         assert f"<code>{prompt}</code>" in body
     words = page_text(body)
     for prompt in ("danger", "goodbye", "rosa_unanswered", "invalid", "keys"):

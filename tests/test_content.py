@@ -42,7 +42,7 @@ def test_the_real_content_loads_with_the_source_and_english() -> None:
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_every_language_has_every_prompt(lang: str) -> None:
     prompts = CONTENT.languages[lang].prompts
-    assert set(prompts) == set(CONTENT.required_prompts())
+    assert set(prompts) == set(CONTENT.required_prompts(lang))
     assert all(prompts[p].strip() for p in prompts)
 
 

@@ -179,7 +179,7 @@ class Builder:
         for code in languages:
             lang = self.content.languages[code]
             sources = [s for s in self.sources if not lang.recorded_only or s.engine == "recorded"]
-            for prompt in self.content.required_prompts():
+            for prompt in self.content.caller_prompts(code):
                 if prompt in lang.prompts:
                     self._plan_prompt(work, lang, prompt, sources, listed)
         return work
@@ -265,7 +265,7 @@ class Builder:
             pool.shutdown(wait=True, cancel_futures=True)
             raise
         pool.shutdown()
-        order = {p: i for i, p in enumerate(self.content.required_prompts())}
+        order = {p: i for i, p in enumerate(self.content.source.prompts)}
         outcomes.sort(key=lambda o: (work.languages.index(o.lang), order.get(o.prompt, 0)))
         entries = self._settle(work, outcomes)
         error = None
@@ -336,7 +336,7 @@ class Builder:
                 keep[entry.file] = entry
                 continue
             lang = self.content.languages[entry.lang]
-            if entry.prompt not in lang.prompts or entry.prompt not in self.content.required_prompts():
+            if entry.prompt not in lang.prompts or entry.prompt not in self.content.caller_prompts(entry.lang):
                 continue  # the prompt is gone
             if self.store.size(entry.file) is None:
                 continue  # the file is gone

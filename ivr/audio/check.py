@@ -40,7 +40,6 @@ def audit(content: Content, audio_dir: Path, languages: Sequence[str], engines: 
     recorded = Recorded(audio_dir / RECORDED_DIR)
     entries, unreadable = store.load_manifest()
     problems = [Problem("stale", "manifest.json", unreadable)] if unreadable else []
-    required = content.required_prompts()
     by_prompt: dict[tuple[str, str], list] = {}
     for entry in entries:
         by_prompt.setdefault((entry.lang, entry.prompt), []).append(entry)
@@ -48,6 +47,7 @@ def audit(content: Content, audio_dir: Path, languages: Sequence[str], engines: 
     for code in languages:
         lang = content.languages[code]
         allowed = playable_engines(lang, engines)
+        required = content.caller_prompts(code)
         unplayable: list[str] = []
         for prompt in required:
             text = lang.prompts.get(prompt, "")

@@ -358,7 +358,7 @@ class _Mapper:
 
     def _rest(self) -> list[Section]:
         """Prompts of this language not heard on the paths above, so every prompt is on the map."""
-        rest = [p for p in self.content.required_prompts() if p not in self.shown]
+        rest = [p for p in self.content.caller_prompts(self.lang.code) if p not in self.shown]
         if not rest:
             return []
         rows = [self.row((self.lang.code, p), None) for p in rest]
