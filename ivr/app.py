@@ -15,6 +15,7 @@ from .config import Settings
 from .content import Content, load
 from .errors import ConfigError
 from .flow import Line
+from .limits import BodyLimit
 from .twiml import Renderer
 
 log = logging.getLogger(__name__)
@@ -55,8 +56,12 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
         ])
     ivr = build(settings)
     app = Flask(__name__)
-    # Behind a TLS-terminating proxy, see the URL Twilio signed (https, public host).
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)  # type: ignore[method-assign]
+    # Behind a TLS-terminating proxy, see the URL Twilio signed (https, public host); the
+    # production entry trusts no X-Forwarded-* header unless IVR_PROXY_HOPS says how many proxies.
+    hops = 1 if settings.proxy_hops is None else settings.proxy_hops
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]
+    app.wsgi_app = BodyLimit(app.wsgi_app)  # type: ignore[method-assign]  # outermost: before anything reads
     app.extensions["ivr"] = ivr
     if not settings.auth_token:
         log.warning("UNSIGNED: Twilio signatures are NOT checked; anyone can drive this line")

@@ -31,7 +31,7 @@ def serve(host: str, port: int) -> None:
     """Run the line locally for development (unsigned when TWILIO_AUTH_TOKEN is unset)."""
     from .app import create_app
 
-    overrides: dict[str, str] = {"IVR_DEV": "1"}
+    overrides: dict[str, str] = {"IVR_CONSOLE_OPEN": "1"}
     if not os.environ.get("TWILIO_AUTH_TOKEN"):
         overrides["IVR_ALLOW_UNSIGNED"] = "1"
         click.secho(
@@ -149,13 +149,14 @@ def call(lang: str | None, keys: str | None, country: str, transfer: str) -> Non
         turn = sim.wait(turn) if key in ("", "-") else sim.press(turn, key)
 
 
-def _show(turn) -> None:  # noqa: ANN001 - a simulator Turn
+def _show(turn) -> None:
     for said in turn.spoken:
         where = f"[{said.language or '?'}{' ' + said.engine if said.engine else ''}]"
         click.echo(textwrap.fill(said.text, width=100, initial_indent=f"{where} ", subsequent_indent="      "))
 
 
-from .audio.cli import audio  # noqa: E402
+from .audio.cli import audio
+
 main.add_command(audio)
 
 from .twilio.cli import twilio  # noqa: E402
@@ -210,7 +211,7 @@ def i18n_import(file: Path, code: str | None) -> None:
         click.echo(f"prompts/{result.code}.toml unchanged")
 
 
-def _settings():  # noqa: ANN202 - Settings, imported lazily
+def _settings():
     from .config import Settings
 
     try:
@@ -238,7 +239,7 @@ def timing(country: str | None) -> None:
         lang = content.languages[code]
         home = lang.countries[0] if lang.countries else None
         matched = time_to_languages(line, home)[code] if home else unmatched[code]
-        click.echo(f"{code + ' ' + lang.english_name:<22} {home or '-':<8} {str(matched):>13} {str(unmatched[code]):>10}")
+        click.echo(f"{code + ' ' + lang.english_name:<22} {home or '-':<8} {matched!s:>13} {unmatched[code]!s:>10}")
     if country:
         order = [c for page in line.language_pages(country) for c in page]
         click.echo(f"order for a caller from {country.upper()}: {', '.join(order)}")

@@ -36,7 +36,8 @@ class Settings:
     service_numbers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     console_password: str | None = None
     candidate_voices: tuple[str, ...] = ()  # languages whose unconfirmed <Say> voice is turned on
-    dev: bool = False
+    console_open: bool = False  # the console without a password (`ivr serve`); production refuses it
+    proxy_hops: int | None = None  # trusted proxies in front (ProxyFix); None: 1, production 0
     prompts_dir: Path = DEFAULT_PROMPTS_DIR
     audio_dir: Path = DEFAULT_AUDIO_DIR
 
@@ -84,6 +85,15 @@ class Settings:
                 problems.append(f"{name} is set but lists nothing")
             return items
 
+        def count(name: str, most: int) -> int | None:
+            value = text(name)
+            if value is None:
+                return None
+            if not (value.isascii() and value.isdigit()) or int(value) > most:
+                problems.append(f"{name}={value!r} must be a whole number from 0 to {most}")
+                return None
+            return int(value)
+
         audio_mode = text("IVR_AUDIO_MODE") or "auto"
         if audio_mode not in AUDIO_MODES:
             problems.append(f"IVR_AUDIO_MODE={audio_mode!r} must be one of {', '.join(AUDIO_MODES)}")
@@ -105,7 +115,8 @@ class Settings:
             service_numbers=MappingProxyType({k: v for k, v in services.items() if v}),
             console_password=text("IVR_CONSOLE_PASSWORD"),
             candidate_voices=codes("IVR_CANDIDATE_VOICES") or (),
-            dev=flag("IVR_DEV"),
+            console_open=flag("IVR_CONSOLE_OPEN"),
+            proxy_hops=count("IVR_PROXY_HOPS", 5),
             prompts_dir=Path(text("IVR_PROMPTS_DIR") or DEFAULT_PROMPTS_DIR),
             audio_dir=Path(text("IVR_AUDIO_DIR") or DEFAULT_AUDIO_DIR),
         )

@@ -13,10 +13,16 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
 from flask import Flask
+from werkzeug.urls import iri_to_uri
 
+from .errors import IvrError
 from .security import sign
 
 KEYS = "1234567890*#"
+
+
+class SimulatorError(IvrError, ValueError):
+    """The simulator was asked for a URL it does not call: only the line's own /voice webhooks."""
 
 
 @dataclass(frozen=True)
@@ -146,8 +152,12 @@ class Simulator:
         return found
 
     def _path(self, url: str) -> str:
+        """The path and query to request, percent-encoded as Twilio sends (and signs) them."""
         parts = urlsplit(url)
-        return parts.path + (f"?{parts.query}" if parts.query else "")
+        if parts.path != "/voice" and not parts.path.startswith("/voice/"):
+            raise SimulatorError(f"the simulator only calls the line's /voice webhooks, not {url[:80]!r}")
+        # Twilio signs the URL it requests, which is ASCII: encode first, then sign what is sent.
+        return iri_to_uri(parts.path + (f"?{parts.query}" if parts.query else ""))
 
 
 def parse(url: str, body: str, audio_text: Mapping[str, Spoken] | None = None) -> Turn:

@@ -144,7 +144,7 @@ def test_without_a_password_the_console_does_not_exist(app: Flask, url: str) -> 
 
 @pytest.mark.parametrize("url", CONSOLE_URLS)
 def test_in_local_development_it_opens_without_a_password(app_for: Callable[..., Flask], url: str) -> None:
-    assert status(app_for(IVR_DEV="1").test_client(), url) == 200
+    assert status(app_for(IVR_CONSOLE_OPEN="1").test_client(), url) == 200
 
 
 @pytest.mark.parametrize(
@@ -175,7 +175,7 @@ def test_the_password_opens_it(console_app: Flask, url: str) -> None:
 
 def test_it_drives_an_unsigned_line_as_ivr_serve_runs_it(app_for: Callable[..., Flask]) -> None:
     # `ivr serve` without TWILIO_AUTH_TOKEN: unsigned webhooks, local development, no password.
-    app = app_for(TWILIO_AUTH_TOKEN="", PUBLIC_BASE_URL="", IVR_ALLOW_UNSIGNED="1", IVR_DEV="1")
+    app = app_for(TWILIO_AUTH_TOKEN="", PUBLIC_BASE_URL="", IVR_ALLOW_UNSIGNED="1", IVR_CONSOLE_OPEN="1")
     client = app.test_client()
     turn = client.post("/console/api/start", json={"country": "NO"}).get_json()
     main = client.post("/console/api/press", json={"country": "NO", "url": turn["gather"], "key": "1"}).get_json()
@@ -183,7 +183,7 @@ def test_it_drives_an_unsigned_line_as_ivr_serve_runs_it(app_for: Callable[..., 
 
 
 def test_a_set_password_is_asked_for_in_local_development_too(app_for: Callable[..., Flask]) -> None:
-    client = app_for(IVR_DEV="1", IVR_CONSOLE_PASSWORD=PASSWORD).test_client()
+    client = app_for(IVR_CONSOLE_OPEN="1", IVR_CONSOLE_PASSWORD=PASSWORD).test_client()
     assert client.get("/console/").status_code == 401
     assert client.get("/console/", headers=AUTH).status_code == 200
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,6 +16,7 @@ from flask import Flask
 from twilio.request_validator import RequestValidator
 
 from ivr import create_app
+from ivr.bench import procfile
 from ivr.errors import ConfigError
 
 from .conftest import BASE, TOKEN, Twilio
@@ -113,22 +112,7 @@ def test_a_bad_setting_is_named(make_app: Callable[..., Flask], name: str, value
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def procfile_command(port: int) -> list[str]:
-    lines = (ROOT / "Procfile").read_text(encoding="utf-8").splitlines()
-    line = next(entry for entry in lines if entry.startswith("web: "))
-    assert line.startswith("web: gunicorn ")
-    return ["sh", "-c", "exec " + line.removeprefix("web: ")]  # exec: terminate() reaches gunicorn
-
-
-def server_env(port: int, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("IVR_", "TWILIO_"))}
-    bindir = str(Path(sys.executable).parent)
-    return {**env, "PATH": f"{bindir}:{env.get('PATH', '')}", "PORT": str(port), "WEB_CONCURRENCY": "1", **extra}
+    return procfile.free_port()
 
 
 @pytest.fixture
@@ -136,24 +120,20 @@ def gunicorn(tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen]]:
     started: list[subprocess.Popen] = []
 
     def start(port: int, **env: str) -> subprocess.Popen:
-        process = subprocess.Popen(
-            procfile_command(port), cwd=ROOT, env=server_env(port, IVR_AUDIO_DIR=str(tmp_path), **env),
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )
+        process = procfile.start(port, {"WEB_CONCURRENCY": "1", "IVR_AUDIO_DIR": str(tmp_path), **env})
         started.append(process)
         return process
 
     yield start
     for process in started:
-        process.terminate()
-        process.communicate(timeout=10)
+        procfile.stop(process)
 
 
 def test_the_procfile_server_refuses_to_start_without_a_token(gunicorn: Callable[..., subprocess.Popen]) -> None:
-    process = gunicorn(free_port())
-    output, _ = process.communicate(timeout=60)
+    process = gunicorn(free_port(), PUBLIC_BASE_URL="https://line.example.no")
+    process.wait(timeout=60)
     assert process.returncode != 0
-    assert "TWILIO_AUTH_TOKEN is not set" in output
+    assert "TWILIO_AUTH_TOKEN is not set" in procfile.output(process)
 
 
 def test_the_procfile_server_answers_a_signed_call(gunicorn: Callable[..., subprocess.Popen]) -> None:
@@ -211,7 +191,7 @@ def test_an_exception_inside_the_check_is_a_403_not_help(
 def test_the_procfile_server_refuses_an_absolute_form_target(gunicorn: Callable[..., subprocess.Popen]) -> None:
     """The review's repro: a port in the checked URL made the validator raise and the line answer 200."""
     port = free_port()
-    process = gunicorn(port, TWILIO_AUTH_TOKEN=TOKEN)  # no PUBLIC_BASE_URL: the Host's port is checked
+    process = gunicorn(port, TWILIO_AUTH_TOKEN=TOKEN, PUBLIC_BASE_URL=f"http://127.0.0.1:{port}")  # a port in the URL
     request = (
         f"POST http://evil.example/voice/en/main/key HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
         "X-Twilio-Signature: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
