@@ -66,9 +66,11 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     if not settings.auth_token:
         log.warning("UNSIGNED: Twilio signatures are NOT checked; anyone can drive this line")
 
-    from . import console, media, views
+    from . import console, counts, health, media, views
 
+    counts.init_app(app)  # before the views: they record into app.extensions["counts"]
     views.init_app(app)
     media.init_app(app)
     console.init_app(app)
+    health.init_app(app)
     return app

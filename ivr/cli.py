@@ -158,6 +158,8 @@ def _show(turn) -> None:
 from .audio.cli import audio
 
 main.add_command(audio)
+from .counts.cli import stats  # noqa: E402
+main.add_command(stats)
 
 from .twilio.cli import twilio  # noqa: E402
 main.add_command(twilio)

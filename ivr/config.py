@@ -13,11 +13,15 @@ from .content import DEFAULT_PROMPTS_DIR, E164, Content, _is_emergency
 from .errors import ConfigError
 
 DEFAULT_AUDIO_DIR = Path(__file__).resolve().parent.parent / "audio"
+# The weekly counts, when IVR_DATABASE_URL is unset: a SQLite file in the project's instance folder.
+DEFAULT_DATABASE = Path(__file__).resolve().parent.parent / "instance" / "counts.sqlite"
+DATABASE_URL = re.compile(r"^(sqlite(\+pysqlite)?|postgres(ql)?(\+psycopg)?)://")
 AUDIO_MODES = ("auto", "say")
 ENGINES = ("recorded", "gtts", "espeak")
 DEFAULT_PLAY_ENGINES = ("recorded", "gtts")
 DIAL_PREFIX = "IVR_DIAL_"
 _TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,8 @@ class Settings:
     proxy_hops: int | None = None  # trusted proxies in front (ProxyFix); None: 1, production 0
     prompts_dir: Path = DEFAULT_PROMPTS_DIR
     audio_dir: Path = DEFAULT_AUDIO_DIR
+    database_url: str = f"sqlite:///{DEFAULT_DATABASE}"
+    counts: bool = True  # IVR_COUNTS=off: nothing is counted and no database is opened
 
     @classmethod
     def from_env(cls, env: Mapping[str, object]) -> Settings:
@@ -97,6 +103,13 @@ class Settings:
         audio_mode = text("IVR_AUDIO_MODE") or "auto"
         if audio_mode not in AUDIO_MODES:
             problems.append(f"IVR_AUDIO_MODE={audio_mode!r} must be one of {', '.join(AUDIO_MODES)}")
+        database_url = text("IVR_DATABASE_URL") or f"sqlite:///{DEFAULT_DATABASE}"
+        if not DATABASE_URL.match(database_url):
+            # Never the value itself: a database URL may carry a password.
+            problems.append("IVR_DATABASE_URL must be sqlite:///<path> or postgresql://<user>@<host>/<database>")
+        counts = (text("IVR_COUNTS") or "on").lower()
+        if counts not in _TRUE | _FALSE:
+            problems.append(f"IVR_COUNTS={counts!r} must be on or off")
         services = {
             key.removeprefix(DIAL_PREFIX).lower(): number(key)
             for key in sorted(env)
@@ -119,6 +132,8 @@ class Settings:
             proxy_hops=count("IVR_PROXY_HOPS", 5),
             prompts_dir=Path(text("IVR_PROMPTS_DIR") or DEFAULT_PROMPTS_DIR),
             audio_dir=Path(text("IVR_AUDIO_DIR") or DEFAULT_AUDIO_DIR),
+            database_url=database_url,
+            counts=counts in _TRUE,
         )
         if problems:
             raise ConfigError(problems)

@@ -12,7 +12,8 @@ from flask import Blueprint, Flask, Response, abort, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from .app import Ivr
-from .flow import Scene
+from .counts import SIMULATED
+from .flow import Goodbye, Scene, Transfer
 from .security import is_signed
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,63 @@ def _answer(scene: Scene) -> Response:
     base = ivr.settings.public_base_url or request.host_url.rstrip("/")
     body = ivr.renderer.render(scene, base, request.values.get("To"))
     log.info("%s -> %s", request.path, type(scene).__name__)
+    _record(scene)
     return Response(body, mimetype=TWIML)
+
+
+# Counting (Seam 1) ----------------------------------------------------------------------
+# Until the call step's scenes carry their own `tallies`, they are derived here from the
+# route and the scene: `_tallies` is the one function to replace by `scene.tallies`.
+
+SILENCE_ROUTES = {"languages", "node", "unanswered"}
+KEY_ROUTES = {"language_key", "node_key", "unanswered_key"}
+PLACES = {
+    "languages": "languages", "language_key": "languages",
+    "unanswered": "retry", "unanswered_key": "retry", "transfer_done": "transfer",
+}
+OUTCOMES = {"completed": "answered", "answered": "answered", "busy": "busy", "no-answer": "no-answer",
+            "canceled": "canceled"}  # anything else: failed
+
+
+def _record(scene: Scene) -> None:
+    """Count what this answer means (never for the simulator's calls); never breaks the answer."""
+    try:
+        if not request.environ.get(SIMULATED):
+            current_app.extensions["counts"].record(_tallies(scene))
+    except Exception as error:  # noqa: BLE001 - a count must never break a call
+        log.warning("could not count an answer (%s)", type(error).__name__)
+
+
+def _tallies(scene: Scene) -> list[tuple[str, str]]:
+    """The (metric, label) pairs this answer counts, from the route and the scene (PLAN, Seam 1)."""
+    route = (request.endpoint or "").removeprefix("voice.")
+    here = (request.view_args or {}).get("node")
+    menu = _ivr().line.menu
+    digits = _digits()
+    chosen = scene.lang
+    found: list[tuple[str, str]] = []
+    if route == "start":
+        found.append(("call", "started"))
+    if route == "language_key" and digits and chosen:
+        found.append(("language", chosen))
+    node = menu.nodes.get(here or "")
+    if route == "node_key" and chosen and node is not None:
+        option = node.option(digits)
+        if option is not None:  # a topic chosen by its key (not back, repeat or a wrong key)
+            found.append(("topic", option.to))
+    if isinstance(scene, Transfer):
+        found.append(("transfer", scene.service))
+    place = PLACES.get(route) or here or route
+    silent = (route in KEY_ROUTES and not digits) or (route in SILENCE_ROUTES and _count("s") > 0)
+    if silent and isinstance(scene, Transfer | Goodbye):
+        found.append(("silent", place))
+    if route == "transfer_done":
+        service = (request.view_args or {}).get("service", "")
+        outcome = OUTCOMES.get(request.values.get("DialCallStatus", ""), "failed")
+        found.append(("transfer_end", f"{service if service in menu.services else 'unknown'}:{outcome}"))
+    if isinstance(scene, Goodbye):
+        found.append(("ended", place))
+    return found
 
 
 def _lang(code: str) -> str | None:

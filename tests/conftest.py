@@ -16,6 +16,8 @@ from ivr import create_app
 from ivr.catalog import Catalog
 from ivr.content import load, text_hash
 
+from .pg import database_url, postgres_server, postgres_url  # noqa: F401 - fixtures for the counting tests
+
 TOKEN = "test-auth-token-0123456789abcdef"
 BASE = "https://ivr.example.org"
 HELPLINE = "+4721000000"  # the line's own Twilio number, as Twilio sends it in To
@@ -29,22 +31,25 @@ SETTINGS = (
     "TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL", "ROSA_NUMBER", "IVR_CALLER_ID", "IVR_AUDIO_MODE",
     "IVR_ALLOW_UNSIGNED", "IVR_LANGUAGES", "IVR_PLAY_ENGINES", "AUDIO_BASE_URL",
     "IVR_CONSOLE_PASSWORD", "IVR_CONSOLE_OPEN", "IVR_PROXY_HOPS", "IVR_PROMPTS_DIR", "IVR_AUDIO_DIR",
+    "IVR_DATABASE_URL", "IVR_COUNTS",
 )
 
 
 @pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests see only the settings they set, never the developer's."""
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Tests see only the settings they set, never the developer's; counts go to the test's own file."""
     import os
 
     for name in list(os.environ):
         if name in SETTINGS or name.startswith("IVR_DIAL_"):
             monkeypatch.delenv(name)
+    monkeypatch.setenv("IVR_DATABASE_URL", f"sqlite:///{tmp_path / 'counts.sqlite'}")
 
 
 @pytest.fixture
-def make_app(tmp_path: Path) -> Callable[..., Flask]:
+def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
     """Create the line with test settings; keyword arguments override them."""
+    made: list[Flask] = []
 
     def make(**overrides: str) -> Flask:
         config = {
@@ -53,9 +58,12 @@ def make_app(tmp_path: Path) -> Callable[..., Flask]:
             "IVR_AUDIO_DIR": str(tmp_path / "no-audio"),
             **overrides,
         }
-        return create_app(config)
+        made.append(create_app(config))
+        return made[-1]
 
-    return make
+    yield make
+    for app in made:  # the counts' database connections, closed within the test that opened them
+        app.extensions["counts"].close()
 
 
 @pytest.fixture(scope="session")
@@ -63,11 +71,15 @@ def app_for(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Flask]:
     """One shared line per set of settings: the app keeps no state between requests."""
     made: dict[tuple[tuple[str, str], ...], Flask] = {}
     no_audio = tmp_path_factory.mktemp("no-audio")
+    counts = f"sqlite:///{tmp_path_factory.mktemp('counts') / 'counts.sqlite'}"
 
     def get(**overrides: str) -> Flask:
         key = tuple(sorted(overrides.items()))
         if key not in made:
-            config = {"TWILIO_AUTH_TOKEN": TOKEN, "PUBLIC_BASE_URL": BASE, "IVR_AUDIO_DIR": str(no_audio), **overrides}
+            config = {
+                "TWILIO_AUTH_TOKEN": TOKEN, "PUBLIC_BASE_URL": BASE, "IVR_AUDIO_DIR": str(no_audio),
+                "IVR_DATABASE_URL": counts, **overrides,
+            }
             made[key] = create_app(config)
         return made[key]
 

@@ -121,6 +121,7 @@ def test_serve_runs_unsigned_locally_and_warns(tmp_path: Path) -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("IVR_", "TWILIO_"))}
+    env["IVR_DATABASE_URL"] = f"sqlite:///{tmp_path / 'counts.sqlite'}"  # not instance/ in the checkout
     ivr = Path(sys.executable).parent / "ivr"
     process = subprocess.Popen([str(ivr), "serve", "--port", str(port)], env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

@@ -96,6 +96,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 "IVR_CONSOLE_PASSWORD": PASSWORD,
                 "IVR_AUDIO_DIR": str(audio),
                 "IVR_PLAY_ENGINES": "recorded,gtts,espeak",  # so the offline voice's files are played
+                "IVR_DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('counts') / 'counts.sqlite'}",
             }
         )
     httpd = make_server("127.0.0.1", 0, app, server_class=ThreadingServer, handler_class=QuietHandler)

@@ -120,7 +120,9 @@ def gunicorn(tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen]]:
     started: list[subprocess.Popen] = []
 
     def start(port: int, **env: str) -> subprocess.Popen:
-        process = procfile.start(port, {"WEB_CONCURRENCY": "1", "IVR_AUDIO_DIR": str(tmp_path), **env})
+        settings = {"WEB_CONCURRENCY": "1", "IVR_AUDIO_DIR": str(tmp_path),
+                    "IVR_DATABASE_URL": f"sqlite:///{tmp_path / 'counts.sqlite'}", **env}  # not the checkout's instance/
+        process = procfile.start(port, settings)
         started.append(process)
         return process
 

@@ -69,9 +69,11 @@ def answered(port: int, process: subprocess.Popen[str], timeout: float = 60) -> 
 
 
 @pytest.fixture(scope="module")
-def line() -> Iterator[tuple[int, subprocess.Popen[str]]]:
+def line(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, subprocess.Popen[str]]]:
     """The Procfile's server with its defaults (WEB_CONCURRENCY and threads from gunicorn.conf.py)."""
-    with procfile.running({"TWILIO_AUTH_TOKEN": TOKEN, "PUBLIC_BASE_URL": PUBLIC}) as (port, process):
+    counts = f"sqlite:///{tmp_path_factory.mktemp('counts') / 'counts.sqlite'}"  # not the checkout's instance/
+    settings = {"TWILIO_AUTH_TOKEN": TOKEN, "PUBLIC_BASE_URL": PUBLIC, "IVR_DATABASE_URL": counts}
+    with procfile.running(settings) as (port, process):
         answered(port, process)
         deadline = time.monotonic() + 30
         while len(procfile.workers(process.pid)) < WORKERS:
@@ -81,12 +83,13 @@ def line() -> Iterator[tuple[int, subprocess.Popen[str]]]:
 
 
 @pytest.fixture
-def server() -> Iterator[Callable[..., subprocess.Popen[str]]]:
+def server(tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen[str]]]:
     """Start the Procfile's server with these settings; stopped after the test."""
     started: list[subprocess.Popen[str]] = []
 
     def start(port: int, **settings: str) -> subprocess.Popen[str]:
-        started.append(procfile.start(port, settings))
+        counts = f"sqlite:///{tmp_path / 'counts.sqlite'}"  # not the checkout's instance/
+        started.append(procfile.start(port, {"IVR_DATABASE_URL": counts, **settings}))
         return started[-1]
 
     yield start
@@ -324,7 +327,8 @@ def proxy_fix(app: Flask) -> ProxyFix | None:
 
 
 def test_production_trusts_no_forwarded_header_unless_told_how_many_proxies(tmp_path: Path) -> None:
-    env = {"TWILIO_AUTH_TOKEN": TOKEN, "PUBLIC_BASE_URL": PUBLIC, "IVR_AUDIO_DIR": str(tmp_path)}
+    env = {"TWILIO_AUTH_TOKEN": TOKEN, "PUBLIC_BASE_URL": PUBLIC, "IVR_AUDIO_DIR": str(tmp_path),
+           "IVR_DATABASE_URL": f"sqlite:///{tmp_path / 'counts.sqlite'}"}
     assert proxy_fix(production_app(env)) is None
     behind = proxy_fix(production_app({**env, "IVR_PROXY_HOPS": "2"}))
     assert behind is not None and (behind.x_for, behind.x_proto, behind.x_host) == (2, 2, 2)
@@ -375,8 +379,9 @@ def test_the_simulator_calls_only_voice_webhooks(app: Flask, url: str) -> None:
 # The load-and-fault script ---------------------------------------------------------------------
 
 
-def test_the_bench_script_runs_bounded_and_prints_its_figures() -> None:
-    env = {**procfile.server_env(0, {}), "WEB_THREADS": "16", "WEB_REQUEST_DEADLINE": "2"}
+def test_the_bench_script_runs_bounded_and_prints_its_figures(tmp_path: Path) -> None:
+    env = {**procfile.server_env(0, {}), "WEB_THREADS": "16", "WEB_REQUEST_DEADLINE": "2",
+           "IVR_DATABASE_URL": f"sqlite:///{tmp_path / 'counts.sqlite'}"}  # not the checkout's instance/
     env.pop("PORT")
     done = subprocess.run(
         [sys.executable, "-m", "ivr.bench", "--seconds", "1", "--threads", "2", "--workers", "1", "--states", "20"],

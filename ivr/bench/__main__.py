@@ -33,7 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     extra = os.environ.get("GUNICORN_CMD_ARGS")
     if extra:
         settings["GUNICORN_CMD_ARGS"] = extra  # e.g. "--worker-class sync --threads 1" to compare
-    for name in ("WEB_THREADS", "WEB_REQUEST_DEADLINE"):  # the server's other knobs, passed through
+    # The server's other knobs, passed through (and where its counts go).
+    for name in ("WEB_THREADS", "WEB_REQUEST_DEADLINE", "IVR_DATABASE_URL", "IVR_COUNTS"):
         if os.environ.get(name):
             settings[name] = os.environ[name]
     print(f"server: the Procfile's web: line on 127.0.0.1, WEB_CONCURRENCY={args.workers}"

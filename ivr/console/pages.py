@@ -1,4 +1,4 @@
-"""The console's pages: the call simulator at /console/ and the call map at /console/map."""
+"""The console's pages: the call simulator at /console/, the call map at /console/map, line health at /console/health."""
 
 from __future__ import annotations
 
@@ -69,6 +69,18 @@ def call_map() -> tuple[str, int] | str:
         abort(400, "country must be two letters, like NO")
     found = callmap.build(ivr, code, country)
     return render_template("console/map.html", map=found, languages=_languages(), countries=_countries())
+
+
+@bp.get("/health")
+def health() -> str:
+    """Line health: Twilio's error codes and the weekly counts (?weeks=N, default 8)."""
+    from flask import current_app
+
+    from ..counts import report
+
+    weeks = min(max(request.args.get("weeks", 8, type=int) or 8, 1), 52)
+    found = report.build(current_app.extensions["counts"], weeks)
+    return render_template("console/health.html", report=found, bar=report.bar, largest=report.largest)
 
 
 def _languages() -> list[dict[str, object]]:
