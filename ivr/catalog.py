@@ -1,24 +1,23 @@
-"""Which built audio file, if any, may be played for a prompt: read from audio/manifest.json.
+"""Which built audio files exist: audio/manifest.json, read by one function for the web and the build.
 
 The web path only reads the manifest; building audio (ivr.audio) needs pydub and never
-runs during a call.
+runs during a call. A manifest that cannot be read, or that lists a file that is gone, is
+never an error here: the catalog says what went wrong (`problem`, `missing`) and the
+playback (ivr.playback) decides, loudly, what callers hear instead.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from .content import Language, text_hash
+from .engines import ENGINES, rank
 
 MANIFEST = "manifest.json"
-# Best first: a person's voice, then gTTS, then the offline engine.
-ENGINE_PREFERENCE = ("recorded", "gtts", "espeak")
-
-log = logging.getLogger(__name__)
+ENGINE_PREFERENCE = ENGINES
 
 
 def playable_engines(lang: Language, play_engines: Iterable[str]) -> tuple[str, ...]:
@@ -53,40 +52,58 @@ class AudioFile:
     pipeline: int = 0  # the processing version that made the file
 
 
+def read_manifest(audio_dir: Path) -> tuple[list[AudioFile], str | None]:
+    """The manifest's entries, and why it could not be read when it is there but broken."""
+    path = audio_dir / MANIFEST
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return [AudioFile(**e) for e in data.get("files", [])], None
+    except FileNotFoundError:
+        return [], None
+    except (ValueError, TypeError, OSError, AttributeError) as e:
+        return [], f"{MANIFEST} is unreadable ({type(e).__name__}: {e})"
+
+
+def _plain(name: str) -> bool:
+    """A relative path inside the audio folder: no '..', no absolute path."""
+    path = PurePosixPath(name)
+    return bool(name) and not path.is_absolute() and ".." not in path.parts and "\\" not in name
+
+
 class Catalog:
     """The built audio files, looked up by language, prompt and current text."""
 
-    def __init__(self, files: Iterable[AudioFile] = ()) -> None:
+    def __init__(
+        self, files: Iterable[AudioFile] = (), problem: str | None = None, missing: Iterable[AudioFile] = ()
+    ) -> None:
         self._files: dict[tuple[str, str], list[AudioFile]] = {}
         for f in files:
             self._files.setdefault((f.lang, f.prompt), []).append(f)
+        for group in self._files.values():
+            group.sort(key=lambda f: rank(f.engine))
         self._names = frozenset(f.file for group in self._files.values() for f in group)
+        self.problem = problem  # why the manifest could not be read, if it could not
+        self.missing: tuple[AudioFile, ...] = tuple(missing)  # listed, but not on disk
 
     @classmethod
     def load(cls, audio_dir: Path) -> Catalog:
-        """Read the manifest; a missing or unreadable one means no audio, never an error."""
-        path = audio_dir / MANIFEST
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            entries = [AudioFile(**e) for e in data.get("files", [])]
-        except FileNotFoundError:
-            return cls()
-        except (ValueError, TypeError, OSError) as e:
-            log.warning("ignoring unreadable audio manifest %s: %s", path, e)
-            return cls()
-        return cls(e for e in entries if (audio_dir / e.file).is_file())
+        """Read the manifest; keep only files that exist, and remember the rest."""
+        entries, problem = read_manifest(audio_dir)
+        present = [e for e in entries if _plain(e.file) and (audio_dir / e.file).is_file()]
+        gone = [e for e in entries if e not in present]
+        return cls(present, problem, gone)
 
     def find(self, lang: str, prompt: str, text: str, engines: Iterable[str]) -> AudioFile | None:
         """The best file made from exactly this text by an allowed engine, if any."""
         allowed = set(engines)
         wanted = text_hash(text)
-        candidates = [
-            f
-            for f in self._files.get((lang, prompt), ())
-            if f.text_hash == wanted and f.engine in allowed
-        ]
-        candidates.sort(key=lambda f: ENGINE_PREFERENCE.index(f.engine) if f.engine in ENGINE_PREFERENCE else 99)
-        return candidates[0] if candidates else None
+        return next(
+            (f for f in self._files.get((lang, prompt), ()) if f.text_hash == wanted and f.engine in allowed), None
+        )
+
+    def any_for(self, lang: str, prompt: str) -> list[AudioFile]:
+        """Every file of a prompt, whatever its words or engine (best engine first)."""
+        return list(self._files.get((lang, prompt), ()))
 
     def covers(self, lang: str, prompts: Mapping[str, str], engines: Iterable[str]) -> bool:
         """Whether every prompt of a language can be played from a file."""

@@ -9,16 +9,16 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Literal
 
-from .content import DEFAULT_PROMPTS_DIR, E164, Content, _is_emergency
+from .content.model import DEFAULT_PROMPTS_DIR, Content
+from .engines import DEFAULT_PLAY_ENGINES, ENGINES
 from .errors import ConfigError
+from .phone import E164, is_emergency
 
 DEFAULT_AUDIO_DIR = Path(__file__).resolve().parent.parent / "audio"
 # The weekly counts, when IVR_DATABASE_URL is unset: a SQLite file in the project's instance folder.
 DEFAULT_DATABASE = Path(__file__).resolve().parent.parent / "instance" / "counts.sqlite"
 DATABASE_URL = re.compile(r"^(sqlite(\+pysqlite)?|postgres(ql)?(\+psycopg)?)://")
 AUDIO_MODES = ("auto", "say")
-ENGINES = ("recorded", "gtts", "espeak")
-DEFAULT_PLAY_ENGINES = ("recorded", "gtts")
 DIAL_PREFIX = "IVR_DIAL_"
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -42,6 +42,9 @@ class Settings:
     candidate_voices: tuple[str, ...] = ()  # languages whose unconfirmed <Say> voice is turned on
     console_open: bool = False  # the console without a password (`ivr serve`); production refuses it
     proxy_hops: int | None = None  # trusted proxies in front (ProxyFix); None: 1, production 0
+    whisper_accept: bool = False  # ROSA presses 1 to take a call; default: the whisper only announces
+    whisper_language: str = "nb"  # the language whoever answers at ROSA hears the whisper in
+    free_call: bool = False  # the number is free to call (an 800 number): the welcome may say so
     prompts_dir: Path = DEFAULT_PROMPTS_DIR
     audio_dir: Path = DEFAULT_AUDIO_DIR
     database_url: str = f"sqlite:///{DEFAULT_DATABASE}"
@@ -64,7 +67,7 @@ class Settings:
             if value is None:
                 return None
             value = re.sub(r"[\s()-]", "", value)
-            if _is_emergency(value):
+            if is_emergency(value):
                 problems.append(f"{name}={value!r} is an emergency number; the line never dials one")
             elif not E164.match(value):
                 problems.append(f"{name}={value!r} is not an E.164 number like +4722331160")
@@ -130,6 +133,9 @@ class Settings:
             candidate_voices=codes("IVR_CANDIDATE_VOICES") or (),
             console_open=flag("IVR_CONSOLE_OPEN"),
             proxy_hops=count("IVR_PROXY_HOPS", 5),
+            whisper_accept=flag("IVR_WHISPER_ACCEPT"),
+            whisper_language=text("IVR_WHISPER_LANGUAGE") or "nb",
+            free_call=flag("IVR_FREE_CALL"),
             prompts_dir=Path(text("IVR_PROMPTS_DIR") or DEFAULT_PROMPTS_DIR),
             audio_dir=Path(text("IVR_AUDIO_DIR") or DEFAULT_AUDIO_DIR),
             database_url=database_url,
@@ -157,6 +163,10 @@ class Settings:
                     f"IVR_CANDIDATE_VOICES: {code} has no candidate voice (candidate_say in prompts/{code}.toml; "
                     f"have {', '.join(have) or 'none'})"
                 )
+        if self.whisper_language not in content.rosa_speaks:
+            problems.append(
+                f"IVR_WHISPER_LANGUAGE={self.whisper_language!r}: ROSA's staff speak {', '.join(content.rosa_speaks)}"
+            )
         for service in self.service_numbers:
             if service not in content.menu.services or service == "rosa":
                 known = [s for s in content.menu.services if s != "rosa"]

@@ -10,12 +10,16 @@ class IvrError(Exception):
 
 
 class ProblemsError(IvrError):
-    """An error that carries every problem found, not just the first."""
+    """An error that carries every problem found, not just the first.
+
+    `found` keeps the problems as given (structured `Problem`s or strings); `problems` as text.
+    """
 
     what = "problems"
 
-    def __init__(self, problems: Iterable[str]) -> None:
-        self.problems: tuple[str, ...] = tuple(problems)
+    def __init__(self, problems: Iterable[object]) -> None:
+        self.found: tuple[object, ...] = tuple(problems)
+        self.problems: tuple[str, ...] = tuple(str(p) for p in self.found)
         super().__init__(self._message())
 
     def _message(self) -> str:
@@ -43,3 +47,8 @@ class TranslationFileError(ProblemsError):
     """A translation file offered for import is invalid; nothing was written."""
 
     what = "problem(s) in the translation file"
+
+
+class SimulatorError(IvrError, ValueError):
+    """A simulated call could not take the step asked for: a URL that is not the line's own /voice
+    webhooks, nothing listening for it, or an answer that is not TwiML."""

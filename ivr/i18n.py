@@ -17,7 +17,7 @@ import tomli_w
 from .bidi import for_reading
 from .content import STATUSES, Content, Language, check_texts
 from .errors import TranslationFileError
-from .timing import spoken_seconds
+from .seconds import spoken_seconds
 
 # po and csv go to translators and come back; a sheet is for a person recording the prompts.
 FORMATS = ("po", "csv", "sheet")
@@ -148,9 +148,9 @@ def import_file(content: Content, path: Path, prompts_dir: Path, code: str | Non
     texts = {p: t.strip() for p, t in texts.items()}
     updated = replace(lang, status=status or lang.status, prompts=MappingProxyType(texts))
     trial = replace(content, languages=MappingProxyType({**content.languages, code: updated}))
-    problems = [p for p in check_texts(trial) if p.startswith(f"{code}.toml:")]
-    if problems:
-        raise TranslationFileError(problems)
+    found = [p for p in check_texts(trial) if p.where == f"{code}.toml"]
+    if found:
+        raise TranslationFileError(found)
     warnings = []
     for pid in required:
         ours = spoken_seconds(texts[pid], lang.script)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import mimetypes
 
-from flask import Blueprint, Flask, Response, abort, current_app, send_from_directory
+from flask import Blueprint, Flask, Response, abort, send_from_directory
+
+from .runtime import current
 
 bp = Blueprint("media", __name__, url_prefix="/audio")
 ONE_YEAR = 31_536_000
@@ -20,7 +22,7 @@ def init_app(app: Flask) -> None:
 @bp.route("/<path:filename>", methods=["GET", "HEAD"])
 def audio(filename: str) -> Response:
     """One built file; only files the manifest lists, so nothing else in the folder leaks."""
-    ivr = current_app.extensions["ivr"]
+    ivr = current()
     if not ivr.catalog.has_file(filename):
         abort(404)
     suffix = "." + filename.rsplit(".", 1)[-1].lower()

@@ -15,15 +15,14 @@ from urllib.parse import parse_qs, urlsplit
 from flask import Flask
 from werkzeug.urls import iri_to_uri
 
+from .call.position import Position
+from .call.urls import decode
 from .counts import SIMULATED
-from .errors import IvrError
+from .errors import SimulatorError
 from .security import sign
 
-KEYS = "1234567890*#"
-
-
-class SimulatorError(IvrError, ValueError):
-    """The simulator was asked for a URL it does not call: only the line's own /voice webhooks."""
+SIMULATED_CALLER = "+15005550006"  # Twilio's documented test number
+KEYS = "1234567890*#"  # as on a keypad; the same set as KEYPAD
 
 
 @dataclass(frozen=True)
@@ -39,11 +38,18 @@ class Spoken:
 
 @dataclass(frozen=True)
 class Dial:
-    """A transfer: the number dialled and the number shown to whoever answers."""
+    """A transfer: the number dialled, the number shown to whoever answers, and where it reports."""
 
     number: str
     caller_id: str | None
     action: str
+    whisper: str | None = None  # the URL played to whoever answers, before the caller is connected
+    answer_on_bridge: bool = False
+
+    @property
+    def service(self) -> str | None:
+        """The service dialled, from the URL that hears how the transfer ended."""
+        return decode(_path_of(self.action), _args(self.action)).position.service if self.action else None
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,23 @@ class Turn:
         """Whether the call ends here (Twilio would hang up after the last verb)."""
         return self.hangup or (self.gather is None and self.on_silence is None and self.dial is None)
 
+    @property
+    def here(self) -> Position | None:
+        """The position listening for a key now, if any."""
+        return decode(_path_of(self.gather), _args(self.gather)).position if self.gather else None
+
+
+@dataclass(frozen=True)
+class Lead:
+    """Where a key leads: a position listening for the next key, a transfer, or the end."""
+
+    to: Position | None = None
+    dial: Dial | None = None
+
+    @property
+    def ended(self) -> bool:
+        return self.to is None and self.dial is None
+
 
 @dataclass
 class Simulator:
@@ -72,17 +95,17 @@ class Simulator:
     country: str | None = "NO"
     to: str = "+4721000000"
     call_sid: str = field(default_factory=lambda: "CA" + secrets.token_hex(16))
+    extra: Mapping[str, str] = field(default_factory=dict)  # more parameters on every request (tests send From)
 
     def __post_init__(self) -> None:
-        settings = self.app.extensions["ivr"].settings
-        self.token = settings.auth_token
-        self.base = settings.public_base_url or "http://localhost"
+        loaded = self.app.extensions["ivr"]
+        self.token = loaded.settings.auth_token
+        self.base = loaded.settings.public_base_url or "http://localhost"
         self.client = self.app.test_client()
-        ivr = self.app.extensions["ivr"]
         self._audio_text = {
-            f.file: Spoken(ivr.content.languages[f.lang].text(f.prompt), f.lang, engine=f.engine)
-            for f in ivr.catalog.files()
-            if f.lang in ivr.content.languages and f.prompt in ivr.content.languages[f.lang].prompts
+            f.file: Spoken(loaded.content.languages[f.lang].text(f.prompt), f.lang, engine=f.engine)
+            for f in loaded.catalog.files()
+            if f.lang in loaded.content.languages and f.prompt in loaded.content.languages[f.lang].prompts
         }
 
     def params(self, **extra: str) -> dict[str, str]:
@@ -97,7 +120,10 @@ class Simulator:
             "ApiVersion": "2010-04-01",
         }
         if self.country:
+            # FromCountry counts only with a real-looking From: Twilio's own test number, never a person's.
+            params["From"] = params["Caller"] = SIMULATED_CALLER
             params["FromCountry"] = self.country
+        params.update(self.extra)
         params.update(extra)
         return params
 
@@ -112,47 +138,52 @@ class Simulator:
         )
         body = response.get_data(as_text=True)
         if response.status_code != 200 or response.mimetype != "text/xml":
-            raise RuntimeError(f"{path} answered {response.status_code} {response.mimetype}: {body[:200]}")
+            raise SimulatorError(f"{path} answered {response.status_code} {response.mimetype}: {body[:200]}")
         return parse(path, body, self._audio_text)
 
     def start(self) -> Turn:
-        """Call the line."""
+        """The first answer of a call: what the number's Voice URL says."""
         return self.request("/voice")
 
     def press(self, turn: Turn, key: str) -> Turn:
         """Press a key while `turn` is playing."""
         if turn.gather is None:
-            raise ValueError("nothing is listening for a key now")
+            raise SimulatorError("nothing is listening for a key now")
         return self.request(turn.gather, Digits=key)
 
     def wait(self, turn: Turn) -> Turn:
         """Stay silent until the menu gives up waiting."""
         if turn.on_silence is None:
-            raise ValueError("nothing follows silence here")
+            raise SimulatorError("nothing follows silence here")
         return self.request(turn.on_silence)
 
     def dial_ended(self, turn: Turn, status: str = "no-answer") -> Turn:
         """Finish a transfer with Twilio's DialCallStatus."""
         if turn.dial is None:
-            raise ValueError("no transfer is in progress")
+            raise SimulatorError("no transfer is in progress")
         return self.request(turn.dial.action, DialCallStatus=status, DialCallDuration="0")
 
-    def keys(self, turn: Turn) -> dict[str, str]:
-        """What each key does now, found by pressing it (webhooks keep no state, so it is safe)."""
-        if turn.gather is None:
+    def whisper(self, turn: Turn, **extra: str) -> Turn | None:
+        """What whoever answers the transfer hears first (Twilio requests <Number url> on that leg)."""
+        if turn.dial is None or not turn.dial.whisper:
+            return None
+        leg = {"To": turn.dial.number, "Called": turn.dial.number, "From": turn.dial.caller_id or "",
+               "Direction": "outbound-dial", "ParentCallSid": self.call_sid, **extra}
+        return self.request(turn.dial.whisper, **leg)
+
+    def keys(self, turn: Turn) -> dict[str, Lead]:
+        """What each key does now, found by pressing it (webhooks keep no state, so it is safe);
+        keys that only say "that key is not in this menu" are left out."""
+        here = turn.here
+        if here is None:
             return {}
-        here = _place(turn.gather)
-        found: dict[str, str] = {}
+        found: dict[str, Lead] = {}
         for key in KEYS:
             after = self.press(turn, key)
-            if after.dial:
-                found[key] = f"→ {describe_number(after.dial.number)}"
-            elif after.gather and _place(after.gather) == here and _errors(after.gather) > _errors(turn.gather):
-                continue  # "that key is not in this menu"
-            elif after.gather:
-                found[key] = _place(after.gather) or "?"
-            else:
-                found[key] = "goodbye"
+            there = after.here
+            if there is not None and _same_place(there, here) and there.errors > here.errors:
+                continue
+            found[key] = Lead(to=there if after.dial is None else None, dial=after.dial)
         return found
 
     def _path(self, url: str) -> str:
@@ -162,6 +193,18 @@ class Simulator:
             raise SimulatorError(f"the simulator only calls the line's /voice webhooks, not {url[:80]!r}")
         # Twilio signs the URL it requests, which is ASCII: encode first, then sign what is sent.
         return iri_to_uri(parts.path + (f"?{parts.query}" if parts.query else ""))
+
+
+def _same_place(a: Position, b: Position) -> bool:
+    return (a.place, a.lang, a.node, a.page) == (b.place, b.lang, b.node, b.page)
+
+
+def _path_of(url: str) -> str:
+    return urlsplit(url).path
+
+
+def _args(url: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
 
 
 def parse(url: str, body: str, audio_text: Mapping[str, Spoken] | None = None) -> Turn:
@@ -195,33 +238,14 @@ def parse(url: str, body: str, audio_text: Mapping[str, Spoken] | None = None) -
         elif element.tag == "Dial":
             number = element.find("Number")
             dial = Dial(
-                number=(number.text if number is not None else element.text or "").strip(),
+                number=((number.text if number is not None else element.text) or "").strip(),
                 caller_id=element.get("callerId"),
                 action=element.get("action", ""),
+                whisper=number.get("url") if number is not None else None,
+                answer_on_bridge=element.get("answerOnBridge") == "true",
             )
         elif element.tag == "Hangup":
             hangup = True
         else:
             read(element)
     return Turn(url, body, tuple(spoken), gather, on_silence, dial, hangup)
-
-
-def describe_number(number: str) -> str:
-    """A dialled number as people read it: +47 22 33 11 60."""
-    if number.startswith("+47") and len(number) == 11:
-        rest = number[3:]
-        return "+47 " + " ".join(rest[i : i + 2] for i in range(0, 8, 2))
-    return number
-
-
-def _errors(url: str) -> int:
-    """The wrong-key count a gather URL carries."""
-    value = parse_qs(urlsplit(url).query).get("e", ["0"])[0]
-    return int(value) if value.isdigit() else 0
-
-
-def _place(url: str) -> str:
-    """Where a URL is in the call: '/voice/en/help/key?e=1' -> 'en/help'."""
-    path = urlsplit(url).path.removeprefix("/voice").strip("/")
-    return path.removesuffix("/key").removesuffix("/unanswered") or "start"
-

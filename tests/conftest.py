@@ -31,6 +31,7 @@ SETTINGS = (
     "TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL", "ROSA_NUMBER", "IVR_CALLER_ID", "IVR_AUDIO_MODE",
     "IVR_ALLOW_UNSIGNED", "IVR_LANGUAGES", "IVR_PLAY_ENGINES", "AUDIO_BASE_URL",
     "IVR_CONSOLE_PASSWORD", "IVR_CONSOLE_OPEN", "IVR_PROXY_HOPS", "IVR_PROMPTS_DIR", "IVR_AUDIO_DIR",
+    "IVR_WHISPER_ACCEPT", "IVR_WHISPER_LANGUAGE", "IVR_FREE_CALL",
     "IVR_DATABASE_URL", "IVR_COUNTS",
 )
 
@@ -119,7 +120,7 @@ class Twilio:
             "ApiVersion": "2010-04-01",
         }
 
-    def post(self, url: str, sign: bool = True, **params: str):  # noqa: ANN201 - a test response
+    def post(self, url: str, sign: bool = True, **params: str):
         """POST a webhook; `url` may be absolute (from TwiML) or a path."""
         parts = urlsplit(url)
         path = parts.path + (f"?{parts.query}" if parts.query else "")

@@ -20,9 +20,9 @@ from ivr.catalog import MANIFEST, Catalog
 from ivr.content import load, text_hash
 
 from .audio_fixtures import (  # noqa: F401 - fixtures
+    OPERATOR,
     PROMPT_COUNT,
     SO_PROMPT_COUNT,
-    OPERATOR,
     TEXTS,
     Counting,
     FakeGoogle,
@@ -38,6 +38,8 @@ from .audio_fixtures import (  # noqa: F401 - fixtures
     small_prompts,
     speech,
 )
+
+pytestmark = pytest.mark.slow  # real audio builds: `pytest -m 'not slow'` leaves them out
 
 
 def manifest(audio: Path) -> dict:

@@ -7,6 +7,8 @@ import math
 from array import array
 from pathlib import Path
 
+import pytest
+
 from ivr.audio._audioop import audioop
 from ivr.audio.wavfile import mulaw_wav, read_wav
 from ivr.catalog import MANIFEST
@@ -22,6 +24,8 @@ from .audio_fixtures import (  # noqa: F401 - fixtures
     small,
     small_prompts,
 )
+
+pytestmark = pytest.mark.slow  # real audio builds: `pytest -m 'not slow'` leaves them out
 
 
 def check(prompts: Path, audio: Path, *args: str) -> tuple[int, list[str]]:

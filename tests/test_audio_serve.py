@@ -29,6 +29,8 @@ from .audio_fixtures import (  # noqa: F401 - fixtures
 )
 from .conftest import BASE, TOKEN, Twilio, walk_call
 
+pytestmark = pytest.mark.slow  # real audio builds: `pytest -m 'not slow'` leaves them out
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -30,9 +30,11 @@ from .audio_fixtures import (  # noqa: F401 - fixtures
     speech,
 )
 
+pytestmark = pytest.mark.slow  # real audio builds: `pytest -m 'not slow'` leaves them out
+
 
 @pytest.fixture
-def content(tmp_path: Path):  # noqa: ANN201 - Content
+def content(tmp_path: Path):
     return load(small_prompts(tmp_path / "prompts"))
 
 
@@ -75,7 +77,7 @@ def test_the_real_espeak_ng_program_speaks_norwegian() -> None:
         Program().synth("x", "zz", 140)
 
 
-def test_with_neither_the_offline_voice_is_unavailable_and_the_build_says_why(tmp_path: Path, content) -> None:  # noqa: ANN001
+def test_with_neither_the_offline_voice_is_unavailable_and_the_build_says_why(tmp_path: Path, content) -> None:
     def nothing() -> Library:
         return find_backend(library=str(tmp_path / "missing.so"), program=str(tmp_path / "no-such-program"))
 
@@ -108,7 +110,7 @@ def test_a_connection_error_after_gtts_has_worked_is_a_failure_not_offline(googl
     assert failure.prompt == "msg_info" and failure.engine == "gtts"
 
 
-def test_a_recording_is_found_by_its_prompt_id_best_format_first(tmp_path: Path, content) -> None:  # noqa: ANN001
+def test_a_recording_is_found_by_its_prompt_id_best_format_first(tmp_path: Path, content) -> None:
     folder = tmp_path / "recorded" / "nb"
     folder.mkdir(parents=True)
     (folder / "greeting.mp3").write_bytes(b"x")
@@ -130,7 +132,7 @@ def test_a_recording_is_found_by_its_prompt_id_best_format_first(tmp_path: Path,
 def test_ctrl_c_in_the_cli_says_nothing_was_lost(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from ivr.audio.build import Builder
 
-    def interrupted(self, work, progress=None):  # noqa: ANN001, ANN202
+    def interrupted(self, work, progress=None):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(Builder, "run", interrupted)

@@ -40,8 +40,8 @@ def test_turned_on_callers_hear_the_candidate_voice_instead_of_the_offline_one(
 
 
 def test_turned_on_ukrainian_is_offered_without_any_audio(make_app: Callable[..., Flask]) -> None:
-    off = make_app().extensions["ivr"].line
-    on = make_app(IVR_CANDIDATE_VOICES="uk").extensions["ivr"].line
+    off = make_app().extensions["ivr"]
+    on = make_app(IVR_CANDIDATE_VOICES="uk").extensions["ivr"]
     assert "uk" not in off.offered and "uk" in off.unavailable
     assert "uk" in on.offered
 

@@ -20,6 +20,7 @@ from ivr.content import DEFAULT_PROMPTS_DIR
 from .conftest import CONTENT, text
 
 
+@pytest.mark.slow  # lingua
 def test_check_passes_on_the_real_content(runner: CliRunner) -> None:
     result = runner.invoke(main, ["check"])
     assert result.exit_code == 0, result.output
@@ -50,6 +51,7 @@ def test_check_names_a_bad_setting(runner: CliRunner) -> None:
     assert "ROSA_NUMBER='112' is an emergency number" in result.output
 
 
+@pytest.mark.slow  # lingua
 def test_check_fails_when_an_asked_for_language_cannot_be_heard(runner: CliRunner) -> None:
     recorded_only = next(c for c, lang in CONTENT.languages.items() if lang.recorded_only)
     result = runner.invoke(main, ["check"], env={"IVR_LANGUAGES": f"nb,en,{recorded_only}"})
@@ -62,9 +64,9 @@ def test_call_goes_from_the_greeting_to_rosa(runner: CliRunner, lang: str) -> No
     result = runner.invoke(main, ["call", "--lang", lang, "--keys", "0"])
     assert result.exit_code == 0, result.output
     out = " ".join(result.output.split())
-    assert text("nb", "greeting") in out or "[language menu" in out
+    assert text("nb", "greeting") in out and f"[language menu: pressing {1 if lang == 'nb' else 2} for {lang}]" in out
     assert text(lang, "danger") in out
-    assert text(lang, "connecting") in out
+    assert text(lang, "handoff") in out
     assert "→ transfer to +47 22 33 11 60, shown as +4721000000" in out
 
 
@@ -98,9 +100,10 @@ def test_call_shows_what_each_key_does(runner: CliRunner) -> None:
 
 
 def test_call_waits_in_silence_until_rosa(runner: CliRunner) -> None:
-    result = runner.invoke(main, ["call", "--lang", "en", "--keys", "-,-,-"])
+    result = runner.invoke(main, ["call", "--lang", "en", "--keys", "-,-"])
     assert result.exit_code == 0
-    assert result.output.count(text("en", "no_input")) == 3
+    out = " ".join(result.output.split())
+    assert text("en", "no_choice") in out and text("en", "rosa_number") in out
     assert "→ transfer to +47 22 33 11 60" in result.output
 
 
@@ -159,3 +162,12 @@ def test_fallback_twiml_for_a_twiml_bin_needs_nothing_from_this_app(runner: CliR
     assert "action" not in dial.attrib and root.find("Play") is None
     assert " ".join(spoken[2:]).count("22 33 11 60") == 4
     assert root[-1].tag == "Hangup"
+
+
+def test_call_in_romanian_prints_the_handoff_the_whisper_and_the_transfer(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["call", "--lang", "ro", "--keys", "0"])
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.output.split())
+    assert text("ro", "handoff") in out and text("ro", "handoff_interpreter") in out
+    assert "[whisper to whoever answers at ROSA]" in out and "valgt rumensk" in out
+    assert out.index(text("ro", "handoff")) < out.index("→ transfer to +47 22 33 11 60") < out.index("rumensk")

@@ -17,6 +17,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from ivr.call.scenes import Utterance
 from ivr.content import DEFAULT_PROMPTS_DIR, text_hash
 from ivr.timing import prompt_seconds, time_to_languages
 
@@ -213,7 +214,7 @@ def test_the_simulator_page_has_the_keypad_the_countries_and_silence(console_app
     for key in "0123456789*#":
         assert f'data-key="{key}"' in body
     assert re.search(r'<option value="NO"[^>]*selected', body)
-    for code in console_app.extensions["ivr"].line.offered:
+    for code in console_app.extensions["ivr"].offered:
         for country in CONTENT.languages[code].countries:
             assert f'<option value="{country}"' in body
     assert 'id="wait"' in body and "Wait in silence" in body
@@ -288,17 +289,15 @@ def test_a_wrong_key_says_so_and_plays_the_menu_again(console: Console) -> None:
 def test_waiting_in_silence_follows_the_line(console: Console) -> None:
     topic = console.press(console.choose(console.start(), "en"), "1")
     back = console.wait(topic)
-    assert back["place"] == "en/main" and texts(back)[0] == text("en", "no_input")
-    for _ in range(2):
-        back = console.wait(back)
+    assert back["place"] == "en/main" and texts(back) == [text("en", "no_choice")]
+    back = console.wait(back)
     assert back["dial"]["label"] == ROSA  # never silence forever: ROSA's number, then ROSA
     assert text("en", "rosa_number") in texts(back)
 
 
 def test_the_callers_country_orders_the_language_menu(console_app: Flask) -> None:
     for code in ("ro", "bg", "lt"):
-        if not console_app.extensions["ivr"].line.is_language(code):
-            continue
+        assert code in console_app.extensions["ivr"].offered  # never skipped: these are on page 1
         country = CONTENT.languages[code].countries[0]
         turn = Console(console_app, country).start()
         assert key_to(turn, "1")["to"] == f"{code}/main"
@@ -467,7 +466,7 @@ def test_the_map_is_a_tree_with_the_keys_to_each_place(console_app: Flask) -> No
             here = parent
         assert len(path) == depth
         if path:
-            assert " › ".join(path) in body  # noqa: RUF001 - the map's own separator
+            assert " › ".join(path) in body
 
 
 def test_the_map_times_the_way_to_help_as_the_line_does(console_app: Flask) -> None:
@@ -475,11 +474,11 @@ def test_the_map_times_the_way_to_help_as_the_line_does(console_app: Flask) -> N
 
     ivr = console_app.extensions["ivr"]
     found = callmap.build(ivr, "en", "GB")
-    starts = time_to_languages(ivr.line, "GB")["en"]
+    starts = time_to_languages(ivr.graph, "GB")["en"]
     chosen = next(m for m in found.milestones if "chosen" in m.label)
     option = next(r for s in found.sections if s.kind == "languages" for r in s.rows if r.leads_to)
     assert option.starts_at == starts
-    assert chosen.at.value == pytest.approx(starts.value + prompt_seconds(ivr.line, ("en", option.prompt)).value)
+    assert chosen.at.value == pytest.approx(starts.value + prompt_seconds(ivr.graph, Utterance("en", option.prompt)).value)
     rosa = next(m for m in found.milestones if m.label.startswith(ROSA))
     main = next(s for s in found.sections if s.id == f"node-{CONTENT.menu.root}")
     assert main.reached_at == chosen.at
@@ -490,17 +489,18 @@ def test_the_map_times_the_way_to_help_as_the_line_does(console_app: Flask) -> N
 def test_the_way_to_each_language_is_timed_as_the_line_times_it(console_app: Flask, lang: str) -> None:
     from ivr.console import callmap
 
-    line = console_app.extensions["ivr"].line
-    if not line.is_language(lang):
+    line = console_app.extensions["ivr"]
+    if lang not in line.offered:
         pytest.skip(f"{lang} is not offered")
     found = callmap.build(console_app.extensions["ivr"], lang, "NO")  # later pages for most
     pages = [s for s in found.sections if s.kind == "languages"]
     option = next(r for s in pages for r in s.rows if r.leads_to)
-    assert option.starts_at == time_to_languages(line, "NO")[lang]
+    assert option.starts_at == time_to_languages(line.graph, "NO")[lang]
     assert option.lang.code == lang and option.key == option.prompt.removeprefix("language_option_")
     assert pages[-1].keys == (option.key,)
-    if len(pages) > 1:  # the caller heard page 1 out and waited for page 2
-        assert pages[1].reached_at.value > pages[0].rows[-1].starts_at.value + 8
+    if len(pages) > 1:  # the caller heard page 1 out, then pressed 9 for page 2
+        last = pages[0].rows[-1]
+        assert pages[1].reached_at == last.starts_at + last.seconds
 
 
 def test_the_map_can_be_heard_as_from_another_country(console_app: Flask) -> None:
@@ -599,7 +599,7 @@ def test_the_map_without_a_language_lists_them(console_app: Flask) -> None:
 
 
 def test_a_language_that_cannot_be_heard_is_mapped_and_says_why(console_app: Flask) -> None:
-    line = console_app.extensions["ivr"].line
+    line = console_app.extensions["ivr"]
     if not line.unavailable:
         pytest.skip("every language can be heard")
     code, why = next(iter(line.unavailable.items()))
@@ -620,3 +620,14 @@ def test_every_page_and_static_file_ships_in_the_wheel() -> None:
     assert files
     for name in files:
         assert any(fnmatch(name, pattern) for pattern in globs["ivr.console"]), name
+
+
+def test_the_simulator_and_the_map_show_the_handoff_and_the_whisper(console: Console, console_app: Flask) -> None:
+    before = console.press(console.start(), "0")
+    assert before["dial"]["whisper_text"] == text("nb", "whisper_no_language")
+    main = console.choose(console.start(), "ro")
+    rosa = console.press(main, "0")
+    assert texts(rosa)[-2:] == [text("ro", "handoff"), text("ro", "handoff_interpreter")]
+    assert "rumensk" in rosa["dial"]["whisper_text"] and rosa["dial"]["whisper"].startswith("/voice/ro/")
+    page = html.unescape(map_page(console_app, "ro"))
+    assert 'id="whisper"' in page and "Innringeren har valgt rumensk." in page

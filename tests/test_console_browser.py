@@ -42,10 +42,13 @@ SCREENSHOTS = HERE / "screenshots"
 ROSA = "→ ROSA +47 22 33 11 60"
 AUDIO_SRC = re.compile(r"^/audio/built/.+\.wav$")
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="Debian's Chromium is not installed at /usr/bin/chromium (apt-get install chromium); CI installs it",
-)
+pytestmark = [
+    pytest.mark.slow,  # Chromium: `pytest -m 'not slow'` leaves it out
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="Debian's Chromium is not installed at /usr/bin/chromium (apt-get install chromium); CI installs it",
+    ),
+]
 
 
 def shot(page: Page, name: str, readme: bool = True) -> None:

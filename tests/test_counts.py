@@ -45,9 +45,9 @@ CALLS: list[list[Step]] = [
     [("key", "2"), ("key", "4"), ("key", "2"), ("key", "1"), ("dial", "no-answer"), ("key", "*"),
      ("key", "#"), ("key", "9"), ("key", "0"), ("dial", "completed")],
     # Norwegian; "talk to someone" (a transfer node); ROSA busy; silence until the line says goodbye.
-    [("key", "1"), ("key", "2"), ("dial", "busy"), ("silence", ""), ("silence", ""), ("silence", "")],
+    [("key", "1"), ("key", "2"), ("dial", "busy"), ("silence", ""), ("silence", "")],
     # Silence in the language menu until the line puts the caller through to ROSA, who does not answer.
-    [("silence", ""), ("silence", ""), ("silence", ""), ("dial", "no-answer")],
+    [("silence", ""), ("silence", ""), ("dial", "no-answer")],
 ]
 EXPECTED = {
     ("call", "started"): 3,

@@ -22,10 +22,13 @@ from pathlib import Path
 
 import click
 
+from ..call.graph import CallGraph
+from ..call.position import Enter, Position
+from ..call.step import step
 from ..catalog import Catalog
 from ..config import Settings
 from ..content import Content, Language, load, spoken_numbers
-from ..flow import Line
+from ..playback import Playback
 from ._audioop import audioop
 from .build import Builder, Report
 from .ffmpeg import ffmpeg_exe
@@ -111,8 +114,9 @@ def rosa_offer(content: Content, settings: Settings, catalog: Catalog) -> dict[s
     Where the sentence starts inside the greeting is measured by speaking that sentence (and
     whatever follows it in the prompt) on its own with the same voice and pipeline.
     """
-    line = Line(content, settings, catalog)
-    menu = line.language_menu(country="NO")
+    playback = Playback(content, settings, catalog)
+    graph = CallGraph.build(content, settings, playback)
+    menu = step(graph, Position("start"), Enter())
     clock = 0.0
     found: dict[str, tuple[float | None, float]] = {}
     for lang, prompt in menu.parts:

@@ -39,7 +39,8 @@ def audit(content: Content, audio_dir: Path, languages: Sequence[str], engines: 
     store = Store(audio_dir)
     recorded = Recorded(audio_dir / RECORDED_DIR)
     entries, unreadable = store.load_manifest()
-    problems = [Problem("stale", "manifest.json", unreadable)] if unreadable else []
+    # An unreadable manifest takes every file off the calls until it is rebuilt: a failure.
+    problems = [Problem("missing", "manifest.json", unreadable)] if unreadable else []
     by_prompt: dict[tuple[str, str], list] = {}
     for entry in entries:
         by_prompt.setdefault((entry.lang, entry.prompt), []).append(entry)
@@ -81,8 +82,7 @@ def audit(content: Content, audio_dir: Path, languages: Sequence[str], engines: 
     chosen = set(languages)
     for entry in entries:
         where = entry.file
-        lang = content.languages.get(entry.lang)
-        if lang is None or entry.prompt not in required:
+        if entry.lang not in content.languages or entry.prompt not in content.caller_prompts(entry.lang):
             problems.append(Problem("orphaned", where, f"{entry.lang}/{entry.prompt} is not a prompt any more"))
             continue
         if entry.lang not in chosen:
@@ -127,12 +127,12 @@ def _measure(where: str, blob: bytes, listed_bytes: int) -> list[Problem]:
 
 def _stray_recordings(content: Content, folder: Path, required: list[str]) -> list[Problem]:
     """Recordings and text files no prompt uses: a typo in a name is a recording never played."""
-    problems = []
+    problems: list[Problem] = []
     if not folder.is_dir():
         return problems
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         rel = path.relative_to(folder.parent).as_posix()
-        lang = path.parent.name if path.parent.parent == folder else None
+        lang = path.parent.name if path.parent.parent == folder else ""
         if path.name.startswith(".") or path.name.lower() == "readme.md":
             continue
         if lang not in content.languages:

@@ -9,14 +9,15 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ..config import ENGINES, Settings
+from ..config import Settings
 from ..content import Content, load
+from ..engines import ENGINES
 from ..errors import IvrError
 
 if TYPE_CHECKING:  # annotations only: the pipeline is imported when a command runs
     from .build import Report
 
-CHAIN = ("recorded", "gtts", "espeak")  # best first
+CHAIN = ENGINES  # best first
 
 
 def _default_jobs() -> int:
@@ -79,7 +80,7 @@ def build(langs: tuple[str, ...], engines: tuple[str, ...], force: bool, jobs: i
     )
     try:
         if work.jobs:
-            with click.progressbar(
+            with click.progressbar(  # type: ignore[var-annotated]  # generic over items; a length here
                 length=len(work.jobs),
                 label="building",
                 file=sys.stderr,

@@ -15,7 +15,8 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from ..catalog import ENGINE_PREFERENCE, MANIFEST, AudioFile
+from ..catalog import MANIFEST, AudioFile, read_manifest
+from ..engines import rank
 from .errors import WriteError
 from .spec import LEAD_IN_MS, PEAK_CEILING, PIPELINE_VERSION, RATE, TAIL_MS, TARGET_LEVEL
 
@@ -38,8 +39,7 @@ def built_name(engine: str, lang: str, prompt: str, digest: str) -> str:
 
 
 def sort_key(entry: AudioFile) -> tuple:
-    rank = ENGINE_PREFERENCE.index(entry.engine) if entry.engine in ENGINE_PREFERENCE else 99
-    return (entry.lang, entry.prompt, rank, entry.file)
+    return (entry.lang, entry.prompt, rank(entry.engine), entry.file)
 
 
 class Store:
@@ -93,14 +93,8 @@ class Store:
 
     def load_manifest(self) -> tuple[list[AudioFile], str | None]:
         """The manifest's entries, and a problem when it is there but unreadable."""
-        path = self.path(MANIFEST)
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            return [AudioFile(**e) for e in data.get("files", [])], None
-        except FileNotFoundError:
-            return [], None
-        except (ValueError, TypeError, OSError, AttributeError) as e:
-            return [], f"{MANIFEST} is unreadable ({e}); it will be rebuilt from the files"
+        entries, problem = read_manifest(self.root)
+        return entries, f"{problem}; it will be rebuilt from the files" if problem else None
 
     def save_manifest(self, entries: Iterable[AudioFile]) -> bool:
         """Write the manifest if it changed; True when it was written."""

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hmac
 
-from flask import Response, abort, current_app, request
+from flask import Response, abort, request
+
+from ..runtime import current
 
 USER = "console"
 REALM = "Helpline console"
@@ -34,7 +36,7 @@ def allowed(password: str | None, open_without_password: bool) -> bool | None:
 
 def guard() -> Response | None:
     """Before every console request: 404 when off, 401 asking for the password, else through."""
-    settings = current_app.extensions["ivr"].settings
+    settings = current().settings
     verdict = allowed(settings.console_password, settings.console_open)
     if verdict is None:
         abort(404)

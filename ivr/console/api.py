@@ -14,19 +14,22 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
-from ..app import Ivr
-from ..simulator import KEYS, Dial, Simulator, Spoken, Turn, describe_number
-from .callmap import ENGINE_NAMES
+from ..call.position import Position
+from ..call.step import ENDINGS as DIAL_ENDINGS
+from ..engines import label as engine_label
+from ..errors import IvrError, SimulatorError
+from ..phone import display
+from ..runtime import Runtime, current
+from ..simulator import KEYS, Dial, Lead, Simulator, Spoken, Turn
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 # How a transfer can end, as Twilio's DialCallStatus: the buttons under a transfer.
-ENDINGS = ("completed", "no-answer", "busy", "failed")
+ENDINGS = DIAL_ENDINGS
 MAX_URL = 300
-_CONNECT = re.compile(r"^/voice/[^/]+/connect/([a-z0-9_]+)/")
 
 
-class BadStep(ValueError):
+class BadStep(IvrError):
     """The browser asked for something the console does not do: answered 400."""
 
 
@@ -35,8 +38,8 @@ def bad_step(error: BadStep) -> tuple[Response, int]:
     return jsonify(error=str(error)), 400
 
 
-@bp.errorhandler(RuntimeError)
-def webhook_failed(error: RuntimeError) -> tuple[Response, int]:
+@bp.errorhandler(SimulatorError)
+def webhook_failed(error: SimulatorError) -> tuple[Response, int]:
     # The simulator raises this when /voice answers something other than TwiML.
     return jsonify(error=f"the line did not answer with TwiML: {error}"), 502
 
@@ -79,9 +82,6 @@ def transfer() -> Response:
     return _answer(sim, sim.dial_ended(dialled, status))
 
 
-# Reading the request -----------------------------------------------------------------------
-
-
 def _body() -> dict[str, Any]:
     if not request.is_json:
         raise BadStep("send JSON (Content-Type: application/json)")
@@ -114,14 +114,13 @@ def _simulator(body: dict[str, Any]) -> Simulator:
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     caller_id = _ivr().settings.caller_id
     # A fresh simulated call per request: the console keeps no state between steps.
-    return Simulator(app, country=country, **({"to": caller_id} if caller_id else {}))
+    if caller_id:
+        return Simulator(app, country=country, to=caller_id)
+    return Simulator(app, country=country)
 
 
-def _ivr() -> Ivr:
-    return current_app.extensions["ivr"]
-
-
-# Describing a turn --------------------------------------------------------------------------
+def _ivr() -> Runtime:
+    return current()
 
 
 def _answer(sim: Simulator, turn: Turn) -> Response:
@@ -130,16 +129,16 @@ def _answer(sim: Simulator, turn: Turn) -> Response:
 
 def describe(sim: Simulator, turn: Turn) -> dict[str, Any]:
     """A turn as the page shows it: what is said, where each key leads, any transfer."""
-    here = _local(turn.gather or turn.on_silence or "")
+    here = turn.here
     found = sim.keys(turn)
     return {
-        "place": _place(here) if here else None,
-        "label": _label(_place(here)) if here else ("transfer" if turn.dial else "the call has ended"),
+        "place": here.name if here else None,
+        "label": _label(here) if here else ("transfer" if turn.dial else "the call has ended"),
         "spoken": [_spoken(sim, s) for s in turn.spoken],
-        "keys": [_key(here, key, where) for key, where in found.items()],
+        "keys": [_key(here, key, lead) for key, lead in found.items()] if here else [],
         "gather": _local(turn.gather) if turn.gather else None,
         "silence": _local(turn.on_silence) if turn.on_silence else None,
-        "dial": _dial(turn) if turn.dial else None,
+        "dial": _dial(turn.dial, sim.whisper(turn)) if turn.dial else None,
         "ended": turn.ended,
     }
 
@@ -150,25 +149,16 @@ def _local(url: str) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def _place(path: str) -> str:
-    """Where a path is in the call: '/voice/en/help/key?e=1' -> 'en/help'."""
-    place = urlsplit(path).path.removeprefix("/voice").strip("/")
-    return place.removesuffix("/key").removesuffix("/unanswered") or "languages"
-
-
-def _label(place: str) -> str:
-    """A place as people say it: 'English: help (menu)'."""
+def _label(at: Position) -> str:
+    """A position as people say it: 'English: help (menu)'."""
     content = _ivr().content
-    if place in ("languages", "start"):
+    if at.place not in ("node", "retry"):
         return "the language menu"
-    code, _, rest = place.partition("/")
-    lang = content.languages.get(code)
+    lang = content.languages.get(at.lang or "")
     name = f"{lang.name}: " if lang else ""
-    if rest.startswith("connect/"):
+    if at.place == "retry":
         return f"{name}after no answer"
-    node = content.menu.nodes.get(rest)
-    if node is None:
-        return place
+    node = content.menu.nodes[at.node or content.menu.root]
     title = "main menu" if node.id == content.menu.root else f"{node.id.replace('_', ' ')} ({node.kind})"
     return name + title
 
@@ -184,7 +174,7 @@ def _spoken(sim: Simulator, said: Spoken) -> dict[str, Any]:
             "tag": lang.say.language if lang and lang.say else said.language,
             "audio": audio,
             "engine": said.engine,
-            "engine_name": ENGINE_NAMES.get(said.engine or "", said.engine),
+            "engine_name": engine_label(said.engine),
         }
     speaking = [c for c, lang in content.languages.items() if lang.say and lang.say.language == said.language]
     return {
@@ -196,40 +186,38 @@ def _spoken(sim: Simulator, said: Spoken) -> dict[str, Any]:
     }
 
 
-def _key(here: str, key: str, where: str) -> dict[str, Any]:
+def _key(here: Position, key: str, lead: Lead) -> dict[str, Any]:
     """One open key: where it leads, and what the caller was told it does."""
     keys = _ivr().content.menu.keys
     common = {keys.talk: "talk to someone", keys.back: "back", keys.repeat: "hear this again"}
     entry: dict[str, Any] = {"key": key, "to": None, "meaning": common.get(key), "transfer": False}
-    if where.startswith("→ "):
-        shown = where.removeprefix("→ ")
-        entry.update(label=_arrow(_service_by_number(shown), shown), transfer=True)
-        entry["meaning"] = entry["meaning"] or _option(here, key, where)
-    elif where == "goodbye":
+    if lead.dial:
+        entry.update(label=_dial(lead.dial)["label"], transfer=True)
+    elif lead.to is None:
         entry.update(label="goodbye: the call ends")
     else:
-        entry.update(to=where, label=_label(where))
-        entry["meaning"] = entry["meaning"] or _option(here, key, where)
+        entry.update(to=lead.to.name, label=_label(lead.to))
+    entry["meaning"] = entry["meaning"] or _option(here, key, lead)
     return entry
 
 
-def _option(here: str, key: str, where: str) -> str | None:
+def _option(here: Position, key: str, lead: Lead) -> str | None:
     """What a menu said about a key: the option's words, or the language it chooses."""
     content = _ivr().content
-    place = _place(here)
-    if place == "languages":
-        if where == "languages":
+    if here.place == "languages":
+        if lead.to is not None and lead.to.place == "languages":
             return "more languages"
-        chosen = content.languages.get(where.partition("/")[0])
+        chosen = content.languages.get(lead.to.lang or "") if lead.to else None
         return chosen.name if chosen else None
-    code, _, node_id = place.partition("/")
-    node = content.menu.nodes.get(node_id)
-    option = node.option(key) if node else None
-    if option and code in content.languages:
-        return content.languages[code].text(option.prompt)
-    dial = node.dial if node else None
-    if dial and key == dial.key and code in content.languages:
-        return content.languages[code].text(dial.prompt)
+    lang = content.languages.get(here.lang or "")
+    node = content.menu.nodes.get(here.node or "")
+    if node is None or lang is None:
+        return None
+    option = node.option(key)
+    if option:
+        return lang.text(option.prompt)
+    if node.dial and key == node.dial.key and lead.dial:
+        return lang.text(node.dial.prompt)
     return None
 
 
@@ -238,29 +226,17 @@ def _arrow(name: str, shown: str) -> str:
     return " ".join(part for part in ("→", name, shown) if part)
 
 
-def _service_by_number(shown: str) -> str:
-    ivr = _ivr()
-    names = [
-        service.name
-        for service in ivr.content.menu.services.values()
-        if (number := ivr.settings.dial_number(ivr.content, service.id)) and describe_number(number) == shown
-    ]
-    return " / ".join(names)
-
-
-def _dial(turn: Turn) -> dict[str, Any]:
-    assert turn.dial is not None
+def _dial(dial: Dial, whisper: Turn | None = None) -> dict[str, Any]:
     content = _ivr().content
-    action = _local(turn.dial.action)
-    found = _CONNECT.match(action)
-    service = content.menu.services.get(found.group(1)) if found else None
-    shown = describe_number(turn.dial.number)
-    name = service.name if service else _service_by_number(shown)
+    service = content.menu.services.get(dial.service or "")
+    name = service.name if service else ""
     return {
-        "number": turn.dial.number,
-        "label": _arrow(name, shown),
+        "number": dial.number,
+        "label": _arrow(name, display(dial.number)),
         "service": name,
-        "caller_id": describe_number(turn.dial.caller_id) if turn.dial.caller_id else None,
-        "action": action,
+        "caller_id": display(dial.caller_id) if dial.caller_id else None,
+        "action": _local(dial.action),
+        "whisper": _local(dial.whisper) if dial.whisper else None,
+        "whisper_text": " ".join(s.text for s in whisper.spoken) if whisper else None,
         "endings": list(ENDINGS),
     }

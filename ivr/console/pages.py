@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 
-from ..app import Ivr
+from ..runtime import Runtime, current
 from . import api, callmap
 from .access import guard
 
@@ -23,8 +23,8 @@ bp.register_blueprint(api.bp)
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 
-def _ivr() -> Ivr:
-    return current_app.extensions["ivr"]
+def _ivr() -> Runtime:
+    return current()
 
 
 @bp.after_request
@@ -91,8 +91,9 @@ def _languages() -> list[dict[str, object]]:
             "name": lang.name,
             "english_name": lang.english_name,
             "status": lang.status,
-            "offered": ivr.line.is_language(lang.code),
-            "why_not": ivr.line.unavailable.get(lang.code),
+            "offered": lang.code in ivr.offered,
+            "why_not": ivr.playback.unavailable.get(lang.code),
+            "degraded": ivr.playback.degraded.get(lang.code),
         }
         for lang in ivr.content.languages.values()
     ]
@@ -102,7 +103,7 @@ def _countries() -> list[tuple[str, str]]:
     """Countries whose callers hear the language menu in a different order: (code, languages)."""
     ivr = _ivr()
     spoken: dict[str, list[str]] = {}
-    for code in ivr.line.offered:
+    for code in ivr.offered:
         lang = ivr.content.languages[code]
         for country in lang.countries:
             spoken.setdefault(country, []).append(lang.name)

@@ -51,7 +51,7 @@ def _client(sleep: Callable[[float], Any] = time.sleep) -> Any:
 
 def _helpline(number: str | None) -> str:
     """--number, else IVR_CALLER_ID: the helpline's own Twilio number, E.164."""
-    from ..content import E164
+    from ..phone import E164
 
     chosen = number or _settings().caller_id
     if not chosen:

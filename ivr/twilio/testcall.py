@@ -11,9 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from ..content import E164, Menu
+from ..call.position import Position
+from ..call.urls import encode
+from ..content import Menu
 from ..errors import IvrError
-from ..flow import url
+from ..phone import E164
 
 # Norway's emergency and harmonised short numbers, written as a caller might type them.
 SHORT_NUMBERS = ("110", "112", "113", "02800")
@@ -45,7 +47,7 @@ def start_path(menu: Menu, lang: str | None, keys: Sequence[str] = ()) -> str:
     if lang is None:
         if keys:
             raise TestCallError("--keys needs --lang: keys are pressed in a language's menus")
-        return "/voice"
+        return encode(Position("start"))
     node = menu.nodes[menu.root]
     for key in keys:
         if key == menu.keys.repeat:
@@ -64,4 +66,4 @@ def start_path(menu: Menu, lang: str | None, keys: Sequence[str] = ()) -> str:
         if target.kind == "transfer":
             raise TestCallError(f"--keys: {key!r} at {node.id!r} puts the call through to a service; a test call never does")
         node = target
-    return url(f"/voice/{lang}/{node.id}")
+    return encode(Position("node", lang=lang, node=node.id))

@@ -151,9 +151,9 @@
       if (t.dial) {
         el.transfer.hidden = false;
         el.transferLabel.textContent = t.dial.label;
-        el.transferNote.textContent = t.dial.caller_id
+        el.transferNote.textContent = (t.dial.whisper_text ? "Whoever answers first hears: “" + t.dial.whisper_text + "” " : "") + (t.dial.caller_id
           ? "The person answering sees " + t.dial.caller_id + ": the helpline's number, never the caller's."
-          : "";
+          : "");
       }
       if (t.ended && !t.dial) setStatus("The line hung up.");
     }
