@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from . import security
 from .counts import SIMULATED
 from .phone import is_real_caller
+from .runtime import EXTENSION
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -67,7 +68,10 @@ class Answered:
         return [body]
 
     def _hit(self, environ: WSGIEnvironment) -> tuple[bytes, tuple[tuple[str, str], ...], str] | None:
-        settings = self.loaded.settings
+        # The line as loaded now: ivr.studio.live swaps in a new Runtime (and its empty cache)
+        # when the audio manifest changes, so answers rendered with the old audio are not served.
+        loaded = self.extensions.get(EXTENSION, self.loaded)
+        settings = loaded.settings
         base, token = settings.public_base_url, settings.auth_token
         path = environ.get("PATH_INFO") or ""
         if not (base and token) or environ.get("REQUEST_METHOD") != "POST":
@@ -89,4 +93,4 @@ class Answered:
         # Through the module, so the one signature function is the one everything checks with.
         if not hmac.compare_digest(security._sha1_signature(token, base + raw, params), signature):
             return None
-        return self.loaded.cache.get(answer_key(environ, params, base))
+        return loaded.cache.get(answer_key(environ, params, base))

@@ -49,9 +49,12 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     counts.init_app(app)  # before the views: they record into app.extensions["counts"]
     views.init_app(app)
     media.init_app(app)
-    if settings.console_password or settings.console_open:
+    if settings.console_password or settings.console_open or settings.recorder_password:
         from . import console
 
         console.init_app(app)
+    from .studio.live import follow_manifest
+
+    follow_manifest(app)  # approved recordings reach calls without a restart
     health.init_app(app)
     return app

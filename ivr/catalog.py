@@ -50,6 +50,20 @@ class AudioFile:
     peak: float | None = None  # dBFS, the loudest sample
     source: str = ""  # what was spoken: a recording's sha256, or the voice (gtts:no:com)
     pipeline: int = 0  # the processing version that made the file
+    # Recordings only: a second person listened and approved it (see heard_on_calls), and the
+    # ISO week it was recorded ("2026-W49"). Never who: no names are kept.
+    approved: bool = False
+    recorded: str = ""
+
+
+def heard_on_calls(entry: AudioFile) -> bool:
+    """THE rule for what a caller may hear from the manifest: a person's recording only once a
+    second person has approved it (console call map or `ivr audio approve`); a voice's file always.
+
+    Every lookup for calls goes through `Catalog.find`, which applies it, and only such files are
+    served at /audio/, so an unreviewed recording is never played or fetched by a caller.
+    """
+    return entry.engine != "recorded" or entry.approved
 
 
 def read_manifest(audio_dir: Path) -> tuple[list[AudioFile], str | None]:
@@ -81,7 +95,7 @@ class Catalog:
             self._files.setdefault((f.lang, f.prompt), []).append(f)
         for group in self._files.values():
             group.sort(key=lambda f: rank(f.engine))
-        self._names = frozenset(f.file for group in self._files.values() for f in group)
+        self._names = frozenset(f.file for group in self._files.values() for f in group if heard_on_calls(f))
         self.problem = problem  # why the manifest could not be read, if it could not
         self.missing: tuple[AudioFile, ...] = tuple(missing)  # listed, but not on disk
 
@@ -93,12 +107,22 @@ class Catalog:
         gone = [e for e in entries if e not in present]
         return cls(present, problem, gone)
 
-    def find(self, lang: str, prompt: str, text: str, engines: Iterable[str]) -> AudioFile | None:
-        """The best file made from exactly this text by an allowed engine, if any."""
+    def find(
+        self, lang: str, prompt: str, text: str, engines: Iterable[str], unreviewed: bool = False
+    ) -> AudioFile | None:
+        """The best file made from exactly this text by an allowed engine that callers may hear.
+
+        `unreviewed=True` also finds recordings not approved yet: for reviewers' previews only.
+        """
         allowed = set(engines)
         wanted = text_hash(text)
         return next(
-            (f for f in self._files.get((lang, prompt), ()) if f.text_hash == wanted and f.engine in allowed), None
+            (
+                f
+                for f in self._files.get((lang, prompt), ())
+                if f.text_hash == wanted and f.engine in allowed and (unreviewed or heard_on_calls(f))
+            ),
+            None,
         )
 
     def any_for(self, lang: str, prompt: str) -> list[AudioFile]:
@@ -111,7 +135,7 @@ class Catalog:
         return all(self.find(lang, p, t, engines) for p, t in prompts.items())
 
     def has_file(self, name: str) -> bool:
-        """Whether `name` (relative to the audio folder) is a file the manifest lists."""
+        """Whether `name` (relative to the audio folder) is a file the manifest lists that callers may hear."""
         return name in self._names
 
     def files(self) -> list[AudioFile]:

@@ -40,6 +40,9 @@ class Settings:
     service_numbers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     console_password: str | None = None
     candidate_voices: tuple[str, ...] = ()  # languages whose unconfirmed <Say> voice is turned on
+    # Opens only the recording studio (/console/record) and its upload, never the rest of the
+    # console: recorders record, and a person with the console password approves.
+    recorder_password: str | None = None
     console_open: bool = False  # the console without a password (`ivr serve`); production refuses it
     proxy_hops: int | None = None  # trusted proxies in front (ProxyFix); None: 1, production 0
     whisper_accept: bool = False  # ROSA presses 1 to take a call; default: the whisper only announces
@@ -131,6 +134,7 @@ class Settings:
             service_numbers=MappingProxyType({k: v for k, v in services.items() if v}),
             console_password=text("IVR_CONSOLE_PASSWORD"),
             candidate_voices=codes("IVR_CANDIDATE_VOICES") or (),
+            recorder_password=text("IVR_RECORDER_PASSWORD"),
             console_open=flag("IVR_CONSOLE_OPEN"),
             proxy_hops=count("IVR_PROXY_HOPS", 5),
             whisper_accept=flag("IVR_WHISPER_ACCEPT"),
@@ -141,6 +145,11 @@ class Settings:
             database_url=database_url,
             counts=counts in _TRUE,
         )
+        if settings.recorder_password and settings.recorder_password == settings.console_password:
+            problems.append(
+                "IVR_RECORDER_PASSWORD is the same as IVR_CONSOLE_PASSWORD: recorders would be able to "
+                "approve their own takes; give them a password of their own"
+            )
         if problems:
             raise ConfigError(problems)
         return settings

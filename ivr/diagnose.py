@@ -29,12 +29,19 @@ def diagnose(loaded: Runtime, identify: bool = True) -> Diagnosis:
         from .linguistics import check_identity, check_scripts
 
         found.problems += check_scripts(content) + check_identity(content)
+    from .studio.takes import lines_for_check, progress
+
     for code, why in playback.unavailable.items():
         lang = content.languages[code]
         found.notes.append(f"off: {code} ({lang.english_name}): {why}")
-        if lang.recorded_only:
-            missing = [p for p, t in lang.prompts.items() if not loaded.catalog.find(code, p, t, ["recorded"])]
-            found.notes.append(f"  {len(missing)} recordings missing in audio/recorded/{code}/: {', '.join(missing)}")
+        if lang.recorded_only:  # missing, stale, rejected, waiting for review (ivr.studio.takes)
+            found.notes += lines_for_check(progress(content, settings.audio_dir, code))
+    for code in loaded.offered:
+        waiting = progress(content, settings.audio_dir, code).prompts("recorded", "stale", "rejected")
+        if waiting:
+            found.notes.append(
+                f"recordings of {code} not heard on calls (unapproved, stale or rejected): {', '.join(waiting)}"
+            )
     robotic = [c for c in loaded.offered if playback.plays_offline_voice(c)]
     if robotic:
         found.notes.append(

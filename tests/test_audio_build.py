@@ -233,7 +233,10 @@ def test_a_recording_wins_is_pinned_to_its_words_and_goes_stale_when_they_change
     assert by_engine["recorded"]["source"].startswith("sha256:")
     assert by_engine["espeak"] == espeak_file  # still current: kept for previews
     assert recording.with_suffix(".txt").read_text(encoding="utf-8") == TEXTS["en"]["greeting"] + "\n"
-    assert Catalog.load(audio).find("en", "greeting", TEXTS["en"]["greeting"], ["recorded", "espeak"]).engine == "recorded"
+    catalog = Catalog.load(audio)
+    # Not approved yet (ivr.catalog.heard_on_calls): callers still hear the voice; reviewers hear the recording.
+    assert catalog.find("en", "greeting", TEXTS["en"]["greeting"], ["recorded", "espeak"]).engine == "espeak"
+    assert catalog.find("en", "greeting", TEXTS["en"]["greeting"], ["recorded", "espeak"], unreviewed=True).engine == "recorded"
 
     set_text(prompts, "en", "greeting", "Hello there. Press 0 for help.")
     report = build(load(prompts), audio)

@@ -26,9 +26,10 @@ from typing import Literal
 
 from ..catalog import AudioFile
 from ..content import Content, Language, text_hash
+from ..studio.takes import mirror
 from .errors import DecodeError, EngineUnavailable, SourceError, WriteError
 from .process import Processed, measure_file, process
-from .sources import NotHere, Plan, Source
+from .sources import RECORDED_DIR, NotHere, Plan, Source
 from .spec import PIPELINE_VERSION, TELEPHONE_FORMAT
 from .store import Store, built_name
 from .types import Audio
@@ -267,7 +268,8 @@ class Builder:
         pool.shutdown()
         order = {p: i for i, p in enumerate(self.content.source.prompts)}
         outcomes.sort(key=lambda o: (work.languages.index(o.lang), order.get(o.prompt, 0)))
-        entries = self._settle(work, outcomes)
+        # A recording plays on calls only as its take record's review says (ivr.studio.takes).
+        entries = [mirror(e, self.store.root / RECORDED_DIR) for e in self._settle(work, outcomes)]
         error = None
         written = False
         removed: list[str] = []
@@ -341,7 +343,7 @@ class Builder:
             if self.store.size(entry.file) is None:
                 continue  # the file is gone
             now = current.get((entry.lang, entry.prompt), [])
-            if any(c.engine == entry.engine and c.file != entry.file for c in now):
+            if any(c.engine == entry.engine and c.file != entry.file for c in now) and not self._playing(entry):
                 continue  # replaced by a newer file from the same engine
             if entry.text_hash != text_hash(lang.text(entry.prompt)) and now:
                 continue  # older words, and the current words have a file
@@ -350,6 +352,10 @@ class Builder:
             for entry in files:
                 keep[entry.file] = entry
         return list(keep.values())
+
+    def _playing(self, entry: AudioFile) -> bool:
+        """An approved recording callers hear until its retake is approved (ivr.studio.takes)."""
+        return mirror(entry, self.store.root / RECORDED_DIR).approved
 
     def _remove_unlisted(self, work: Work, entries: list[AudioFile]) -> list[str]:
         """Delete the built languages' files the manifest no longer names."""

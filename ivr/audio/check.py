@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..catalog import playable_engines
+from ..catalog import heard_on_calls, playable_engines
 from ..content import Content, text_hash
 from .errors import DecodeError
 from .process import measure_file
@@ -21,12 +21,14 @@ from .sources import PIN_SUFFIX, RECORDED_DIR, RECORDING_SUFFIXES, NotHere, Reco
 from .spec import CHECK_TOLERANCE, MAX_SECONDS, PEAK_CEILING, PIPELINE_VERSION, TARGET_LEVEL, TELEPHONE_FORMAT
 from .store import Store
 
+RECORD_SUFFIX = ".json"  # a take's record and review (ivr.studio.takes)
+
 
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong, with what kind of thing it is."""
 
-    kind: str  # missing, stale, orphaned, too long, too quiet, too loud, clipped, format
+    kind: str  # missing, stale, unapproved, orphaned, too long, too quiet, too loud, clipped, format
     where: str
     message: str
 
@@ -53,9 +55,18 @@ def audit(content: Content, audio_dir: Path, languages: Sequence[str], engines: 
         for prompt in required:
             text = lang.prompts.get(prompt, "")
             files = by_prompt.get((code, prompt), [])
-            if not any(f.text_hash == text_hash(text) and f.engine in allowed and store.size(f.file) for f in files):
+            if not any(
+                f.text_hash == text_hash(text) and f.engine in allowed and heard_on_calls(f) and store.size(f.file)
+                for f in files
+            ):
                 unplayable.append(prompt)
             for f in files:
+                if f.engine == "recorded" and not f.approved and f.text_hash == text_hash(text):
+                    problems.append(Problem(
+                        "unapproved", f.file,
+                        f"{code}/{prompt} is recorded but not approved: listen, then `ivr audio approve --lang {code} "
+                        f"--prompt {prompt}` or approve it on the console's call map",
+                    ))  # fmt: skip
                 if f.text_hash != text_hash(text):
                     problems.append(Problem("stale", f.file, f"made from older words of {code}/{prompt}"))
                 elif f.pipeline != PIPELINE_VERSION:
@@ -137,11 +148,13 @@ def _stray_recordings(content: Content, folder: Path, required: list[str]) -> li
             continue
         if lang not in content.languages:
             problems.append(Problem("orphaned", rel, "not in a language folder (recorded/<lang>/)"))
-        elif path.suffix not in (*RECORDING_SUFFIXES, PIN_SUFFIX):
+        elif path.suffix not in (*RECORDING_SUFFIXES, PIN_SUFFIX, RECORD_SUFFIX):
             problems.append(Problem("orphaned", rel, f"not a recording ({', '.join(RECORDING_SUFFIXES)})"))
         elif path.stem not in required:
             problems.append(Problem("orphaned", rel, f"no prompt {path.stem!r} in {lang}"))
-        elif path.suffix == PIN_SUFFIX and not any(path.with_suffix(s).is_file() for s in RECORDING_SUFFIXES):
+        elif path.suffix in (PIN_SUFFIX, RECORD_SUFFIX) and not any(
+            path.with_suffix(s).is_file() for s in RECORDING_SUFFIXES
+        ):
             problems.append(Problem("orphaned", rel, "a text file without its recording"))
         elif path.suffix in RECORDING_SUFFIXES and Recorded(folder).find(lang, path.stem) != path:
             problems.append(Problem("orphaned", rel, "another recording of the same prompt is used instead"))

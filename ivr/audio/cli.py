@@ -151,3 +151,8 @@ def check(langs: tuple[str, ...], engines: tuple[str, ...]) -> None:
         click.secho(f"{len(problems)} audio problem(s) in {settings.audio_dir}", fg="red", err=True)
         sys.exit(1)
     click.secho(f"ok: {', '.join(languages)} ({', '.join(allowed)})", fg="green")
+
+
+from ..studio.cli import register  # noqa: E402 - approve, export-script, import-takes
+
+register(audio)

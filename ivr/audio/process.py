@@ -96,17 +96,27 @@ def measure_file(blob: bytes) -> tuple[Measure, str]:
 
 def process(audio: Audio) -> Processed:
     """Turn a source's audio into a telephone-ready file; raise DecodeError if it has no speech."""
-    wav = mulaw_wav(telephone_pcm(audio))
+    return process_decoded(decode(audio, RATE), audio.describe())
+
+
+def process_decoded(decoded: AudioSegment, what: str) -> Processed:
+    """`process` for audio already decoded to 8 kHz mono (the studio checks it first)."""
+    wav = mulaw_wav(shape(decoded, what))
     # Measure what is stored: μ-law rounding is part of the sound.
     return Processed(wav, measure(read_wav(wav).pcm))
 
 
 def telephone_pcm(audio: Audio) -> bytes:
     """Every step but the μ-law encoding: 16-bit samples at 8 kHz, levelled, framed in silence."""
-    speech = trim(decode(audio, RATE))
+    return shape(decode(audio, RATE), audio.describe())
+
+
+def shape(decoded: AudioSegment, what: str) -> bytes:
+    """Trim, level, limit, fade and frame 8 kHz mono audio."""
+    speech = trim(decoded)
     level = speech_level(speech.raw_data)
     if level is None:
-        raise DecodeError(f"no speech in {audio.describe()}: it is silent or far too quiet")
+        raise DecodeError(f"no speech in {what}: it is silent or far too quiet")
     gain = TARGET_LEVEL - level
     for _ in range(3):  # limiting takes a little energy away; correct for it
         loud = _gain_with_limiter(speech.raw_data, gain, PEAK_CEILING)

@@ -23,7 +23,8 @@ from .types import Audio
 
 RECORDED_DIR = "recorded"
 # Best first when a prompt has more than one recording.
-RECORDING_SUFFIXES = (".wav", ".flac", ".m4a", ".ogg", ".mp3")
+# .webm is what Chromium's MediaRecorder makes (the console's recording studio).
+RECORDING_SUFFIXES = (".wav", ".flac", ".m4a", ".ogg", ".webm", ".mp3")
 PIN_SUFFIX = ".txt"
 
 
@@ -62,7 +63,7 @@ def spoken(text: str) -> str:
 
 
 class Recorded:
-    """Human recordings at audio/recorded/<lang>/<prompt-id>.<wav|flac|m4a|ogg|mp3>.
+    """Human recordings at audio/recorded/<lang>/<prompt-id>.<wav|flac|m4a|ogg|webm|mp3>.
 
     A recording speaks the words it was made from. Next to it, <prompt-id>.txt holds those
     words; the build writes it the first time it uses a recording. When the prompt's text

@@ -124,10 +124,16 @@ def manifest_json(entries: Iterable[AudioFile]) -> str:
         "tail_ms": TAIL_MS,
         "pipeline": PIPELINE_VERSION,
     }
-    files = ",\n".join(
-        "  " + json.dumps(dataclasses.asdict(e), ensure_ascii=False) for e in sorted(entries, key=sort_key)
-    )
+    files = ",\n".join("  " + json.dumps(_fields(e), ensure_ascii=False) for e in sorted(entries, key=sort_key))
     return (
         f'{{\n "about": {json.dumps(about)},\n "format": {json.dumps(fmt)},\n'
         f' "files": [\n{files}\n ]\n}}\n'
     )
+
+
+def _fields(entry: AudioFile) -> dict[str, object]:
+    """An entry as the manifest lists it: a review (approved, recorded) only for a person's recording."""
+    fields = dataclasses.asdict(entry)
+    if entry.engine != "recorded":
+        del fields["approved"], fields["recorded"]
+    return fields

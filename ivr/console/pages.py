@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, abort, render_template, request
 
 from ..runtime import Runtime, current
-from . import api, callmap
+from . import api, callmap, record
 from .access import guard
 
 bp = Blueprint(
@@ -20,6 +20,7 @@ bp = Blueprint(
 )
 bp.before_request(guard)  # nested blueprints (the API) are guarded too
 bp.register_blueprint(api.bp)
+bp.register_blueprint(record.bp)  # the recording studio, /console/record
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 

@@ -54,6 +54,28 @@ def audio_flags(ivr: Runtime, files: Mapping[tuple[str, str], list[AudioFile]], 
         flags.append(Flag("preview-only", f"{engine} only: callers do not hear it"))
     return audio, flags
 
+def review_flags(
+    ivr: Runtime, files: Mapping[tuple[str, str], list[AudioFile]], lang: Language, prompt: str, text: str,
+    flags: list[Flag],
+) -> tuple[Audio | None, list[Flag]]:
+    """A person's recording of these words that nobody has approved yet (played from the console,
+    never to callers), and the flags with it: waiting for review, or rejected by a reviewer."""
+    words = text_hash(text)
+    waiting = [
+        f for f in files.get((lang.code, prompt), ()) if f.engine == "recorded" and not f.approved and f.text_hash == words
+    ]
+    if not waiting:
+        return None, flags
+    from ...studio.takes import state  # the take's record: rejected, or waiting
+
+    if state(ivr.settings.audio_dir, lang, prompt).status == "rejected":
+        return None, [*flags, Flag("rejected", "recording rejected by a reviewer: to be recorded again")]
+    kept = [f for f in flags if f.kind != "missing-audio"]  # it is recorded: it waits for review
+    kept.append(Flag("unapproved", "recorded, not approved: callers hear it once a second person approves it"))
+    url = f"/console/record/take/{lang.code}/{prompt}.wav"
+    return Audio(url, "recorded", waiting[0].duration, played=False), kept
+
+
 def translation_flags(ivr: Runtime, lang: Language, prompt: str, text: str) -> list[Flag]:
     """Untranslated words, machine drafts."""
     flags = []

@@ -20,7 +20,7 @@ from ...engines import LABELS
 from ...phone import display
 from ...runtime import Runtime
 from ...timing import PAUSE, ZERO, Seconds, prompt_seconds, spoken_seconds, time_to_rosa_option
-from .flags import around, audio_flags, first_said, translation_flags
+from .flags import around, audio_flags, first_said, review_flags, translation_flags
 from .flags import title as node_title
 from .model import CallMap, Milestone, Row, Section
 
@@ -89,10 +89,11 @@ class _Mapper:
         if code == self.lang.code:
             self.shown.add(prompt)
         audio, flags = audio_flags(self.ivr, self.files, lang, prompt, text)
+        review, flags = review_flags(self.ivr, self.files, lang, prompt, text, flags)
         flags += translation_flags(self.ivr, lang, prompt, text)
         seconds = prompt_seconds(self.graph, part)
         key = key or self.content.call.key_prompts().get(prompt)  # the language menu's options, "more languages", "try again"
-        return Row(lang, prompt, text, seconds, starts_at, audio, tuple(flags), key, leads_to, note)
+        return Row(lang, prompt, text, seconds, starts_at, audio, tuple(flags), key, leads_to, note, review)
 
     def _end(self, parts: Iterable[Utterance], at: Seconds | None) -> Seconds | None:
         """When prompts played one after another from `at` end."""

@@ -46,6 +46,7 @@ class Row:
     key: str | None = None  # the key this prompt offers
     leads_to: str | None = None  # the section the key leads to
     note: str = ""
+    review: Audio | None = None  # a recording of the current words waiting for approval (not heard on calls)
 
     @property
     def numbers(self) -> list[str]:
