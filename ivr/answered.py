@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import security
 from .counts import SIMULATED
-from .phone import is_real_caller
+from .phone import helpline_number, is_real_caller
 from .runtime import EXTENSION
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ def answer_key(environ: Mapping[str, Any], values: Mapping[str, str], base: str)
     country = values.get("FromCountry") if is_real_caller(values.get("From")) else None
     return (
         environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), values.get("Digits"),
-        values.get("DialCallStatus"), values.get("DialBridged"), country, values.get("To"), base,
+        values.get("DialCallStatus"), values.get("DialBridged"), country, helpline_number(values), base,
     )
 
 

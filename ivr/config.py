@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Literal
@@ -39,6 +39,7 @@ class Settings:
     audio_base_url: str | None = None
     service_numbers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     console_password: str | None = None
+    candidate_voices: tuple[str, ...] = ()  # languages whose unconfirmed <Say> voice is turned on
     # Opens only the recording studio (/console/record) and its upload, never the rest of the
     # console: recorders record, and a person with the console password approves.
     recorder_password: str | None = None
@@ -132,6 +133,7 @@ class Settings:
             audio_base_url=url("AUDIO_BASE_URL"),
             service_numbers=MappingProxyType({k: v for k, v in services.items() if v}),
             console_password=text("IVR_CONSOLE_PASSWORD"),
+            candidate_voices=codes("IVR_CANDIDATE_VOICES") or (),
             recorder_password=text("IVR_RECORDER_PASSWORD"),
             console_open=flag("IVR_CONSOLE_OPEN"),
             proxy_hops=count("IVR_PROXY_HOPS", 5),
@@ -162,6 +164,14 @@ class Settings:
                     f"IVR_LANGUAGES: no prompts/<code>.toml for {', '.join(unknown)} "
                     f"(have {', '.join(content.languages)})"
                 )
+        for code in self.candidate_voices:
+            lang = content.languages.get(code)
+            if lang is None or lang.candidate_say is None:
+                have = [c for c, lang in content.languages.items() if lang.candidate_say]
+                problems.append(
+                    f"IVR_CANDIDATE_VOICES: {code} has no candidate voice (candidate_say in prompts/{code}.toml; "
+                    f"have {', '.join(have) or 'none'})"
+                )
         if self.whisper_language not in content.rosa_speaks:
             problems.append(
                 f"IVR_WHISPER_LANGUAGE={self.whisper_language!r}: ROSA's staff speak {', '.join(content.rosa_speaks)}"
@@ -174,6 +184,19 @@ class Settings:
                     "ROSA's number is ROSA_NUMBER)"
                 )
         return problems
+
+    def with_candidate_voices(self, content: Content) -> Content:
+        """The content with IVR_CANDIDATE_VOICES' languages speaking their candidate <Say> voice.
+
+        Turned on after hearing it on a test call (`ivr twilio test-call --lang uk`). The voice then
+        replaces the offline voice (eSpeak NG) on calls; recordings and gTTS audio still come first.
+        """
+        languages = dict(content.languages)
+        for code in self.candidate_voices:
+            lang = languages.get(code)
+            if lang is not None and lang.candidate_say is not None:
+                languages[code] = replace(lang, say=lang.candidate_say, offline_voice=False)
+        return replace(content, languages=MappingProxyType(languages))
 
     def dial_number(self, content: Content, service: str) -> str | None:
         """The E.164 number to dial for a service, or None when it must only be read out."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 # Never put through to these: Twilio cannot reach them in Norway and must not promise to.
 EMERGENCY_NUMBERS = ("110", "112", "113")
@@ -24,6 +25,17 @@ WITHHELD = ("+266696687", "+7378742833", "+86282452253")
 def is_real_caller(number: str | None) -> bool:
     """Whether From is a caller's real E.164 number (not withheld), so FromCountry means something."""
     return is_e164(number) and number not in WITHHELD
+
+
+def helpline_number(values: Mapping[str, str]) -> str | None:
+    """The helpline's own number in a webhook's parameters: To, on a call someone made to the line.
+
+    On a call the line placed itself (`ivr twilio test-call`, Direction outbound-api), To is the
+    operator's own phone: never show that to ROSA, so there is no number to show.
+    """
+    if values.get("Direction", "inbound") != "inbound":
+        return None
+    return values.get("To")
 
 
 def is_emergency(number: str) -> bool:

@@ -54,6 +54,7 @@ def build(settings: Settings) -> Runtime:
     problems = settings.check_against(content)
     if problems:
         raise ConfigError(problems)
+    content = settings.with_candidate_voices(content)
     catalog = Catalog.load(settings.audio_dir)
     playback = Playback(content, settings, catalog)
     if not playback.offered:

@@ -20,7 +20,7 @@ from .call.position import Call, Enter, Event
 from .call.step import dial_event, error, key_event, normalize, step
 from .call.urls import Kind, decode
 from .counts import SIMULATED
-from .phone import is_real_caller
+from .phone import helpline_number, is_real_caller
 from .runtime import current
 from .security import is_signed, post_params
 
@@ -68,7 +68,7 @@ def _call() -> Call:
     graph = current().graph
     # FromCountry only orders the language menu; To is the helpline's own number. Neither is
     # logged, stored or put in a URL.
-    return Call(graph.order_for(_country(_values())), graph.shown(_values().get("To")))
+    return Call(graph.order_for(_country(_values())), graph.shown(helpline_number(_values())))
 
 
 def _country(values: Mapping[str, str]) -> str | None:

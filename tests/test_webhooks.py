@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
@@ -226,6 +227,24 @@ def test_without_a_number_to_show_the_line_reads_rosas_number_instead_of_reveali
     assert dial(root) is None
     assert " ".join(said(root)).count("22 33 11 60") == 2
     assert root[-1].tag == "Hangup"
+
+
+@pytest.mark.parametrize("direction", ["outbound-api", "outbound-dial"])
+def test_on_a_call_the_line_placed_to_is_the_operators_phone_and_is_never_shown_to_rosa(
+    twilio: Twilio, direction: str
+) -> None:
+    """`ivr twilio test-call` rings an operator: there To is the operator's own number."""
+    operator = "+4791111111"
+    root = twilio.twiml("/voice/en/main/key", Digits="0", To=operator, Direction=direction)
+    assert dial(root) is None
+    assert operator not in ET.tostring(root, encoding="unicode")
+    assert " ".join(said(root)).count("22 33 11 60") == 2
+
+
+def test_on_a_test_call_a_configured_caller_id_is_still_shown(make_app: Callable[..., Flask]) -> None:
+    twilio = Twilio(make_app(IVR_CALLER_ID="+4721999999"))
+    d = dial(twilio.twiml("/voice/en/main/key", Digits="0", To="+4791111111", Direction="outbound-api"))
+    assert d is not None and d.get("callerId") == "+4721999999"
 
 
 @pytest.mark.parametrize("status", ["busy", "no-answer", "failed", "canceled", "", "garbage"])

@@ -44,4 +44,8 @@ main.add_command(audio)
 main.add_command(stats)
 main.add_command(smoke)
 
+from ..twilio.cli import twilio  # noqa: E402
+
+main.add_command(twilio)
+
 __all__ = ["IvrGroup", "calls", "i18n", "line", "main"]

@@ -54,8 +54,9 @@ def allowed(password: str | None, open_without_password: bool) -> bool | None:
 def guard() -> Response | None:
     """Before every console request: 404 when off, 401 asking for the password, else through."""
     settings = current().settings
-    studio = request.endpoint in RECORDER_ENDPOINTS and bool(settings.recorder_password)
-    if studio and _presents(RECORDER_USER, settings.recorder_password):
+    recorder_password = settings.recorder_password
+    studio = request.endpoint in RECORDER_ENDPOINTS and bool(recorder_password)
+    if studio and recorder_password and _presents(RECORDER_USER, recorder_password):
         g.console_role = "recorder"
         return None
     verdict = allowed(settings.console_password, settings.console_open)

@@ -181,6 +181,12 @@ def _load_language(path: Path, code: str, problems: list[Problem]) -> Language |
         say = None
     if meta.get("recorded_only") and say:
         problem("a recorded-only language has no <Say> voice")
+    candidate = meta.get("candidate_say")
+    if candidate is not None and not (isinstance(candidate, dict) and candidate.get("language") and candidate.get("voice")):
+        problem("candidate_say needs language and voice")
+        candidate = None
+    if candidate and (say or meta.get("recorded_only")):
+        problem("candidate_say is for a language without a confirmed <Say> voice, not recorded-only")
     espeak_rate = meta.get("espeak_rate")
     if espeak_rate is not None and not (type(espeak_rate) is int and 80 <= espeak_rate <= 450):
         problem("espeak_rate must be words a minute, from 80 to 450")
@@ -211,4 +217,5 @@ def _load_language(path: Path, code: str, problems: list[Problem]) -> Language |
         recorded_only=bool(meta.get("recorded_only", False)),
         offline_voice=offline_voice,
         prompts=MappingProxyType(dict(prompts)),
+        candidate_say=SayVoice(candidate["language"], candidate["voice"]) if candidate else None,
     )

@@ -214,6 +214,9 @@ class Language:
     # records the prompts or gTTS audio is built, rather than not hear their language at all.
     offline_voice: bool
     prompts: Mapping[str, str] = field(repr=False)
+    # A <Say> voice Twilio may offer but nobody has confirmed on a call (twilio-facts.md F3):
+    # used only when the deployment lists the language in IVR_CANDIDATE_VOICES.
+    candidate_say: SayVoice | None = None
 
     def text(self, prompt_id: str) -> str:
         """The words of one prompt."""
