@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from . import security
-from .counts import SIMULATED
+from .counts import counted
 from .phone import helpline_number, is_real_caller
 from .runtime import EXTENSION
 
@@ -59,7 +59,7 @@ class Answered:
         body, tallies, kind = hit
         log.info("%s -> %s", environ.get("PATH_INFO", ""), kind)  # the path only: never caller data
         counter = self.extensions.get("counts")
-        if counter is not None and tallies and not environ.get(SIMULATED):
+        if counter is not None and tallies and counted(environ):
             try:
                 counter.record(tallies)
             except Exception:

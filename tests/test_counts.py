@@ -88,6 +88,14 @@ def test_simulated_calls_are_not_counted(line: Flask) -> None:
     assert counted(line) == {("call", "started"): 1, ("language", "nb"): 1}
 
 
+def test_a_smoke_walk_of_a_deployed_line_is_not_counted(line: Flask) -> None:
+    walk(Twilio(line), [("key", "1")])  # one real call: its answers are now cached
+    smoke = Twilio(line)
+    smoke.client.environ_base["HTTP_X_IVR_SMOKE"] = "1"  # what `ivr smoke` sends
+    walk(smoke, [("key", "1"), ("key", "2")])  # cached answers and fresh ones alike
+    assert counted(line) == {("call", "started"): 1, ("language", "nb"): 1}
+
+
 def test_repeats_and_wrong_keys_count_no_topic(line: Flask) -> None:
     walk(Twilio(line), [("key", "2"), ("key", "#"), ("key", "9"), ("key", "8"), ("key", "3"), ("silence", "")])
     assert counted(line) == {("call", "started"): 1, ("language", "en"): 1, ("topic", "trafficking"): 1}

@@ -1,22 +1,31 @@
 """Counts without identity: how the line is used, per ISO week, and Twilio's errors, per day.
 
-`Counter.record(tallies)` is the one call the line makes (see PLAN's Seam 1 for the
+`Counter.record(tallies)` is the one call the line makes (the scenes of ivr.call carry the
 vocabulary); it never raises and never waits on the database.
 """
 
 from __future__ import annotations
 
 import atexit
+from collections.abc import Mapping
 
 from flask import Flask
 
 from .counter import Counter
 
-__all__ = ["SIMULATED", "Counter", "init_app"]
+__all__ = ["SIMULATED", "Counter", "counted", "init_app"]
 
 # Set in the WSGI environ by the simulator (console, `ivr call`): its calls are not counted.
 # A remote client cannot set it: HTTP headers arrive as HTTP_* keys.
 SIMULATED = "ivr.simulated"
+# Sent by `ivr smoke` on every request: a walk of a deployed line is not calls. Only a request
+# signed with the line's token is answered at all, so only its operators can send it.
+SMOKE_ENVIRON = "HTTP_X_IVR_SMOKE"
+
+
+def counted(environ: Mapping[str, object]) -> bool:
+    """Whether an answered webhook counts as part of a real call (not the simulator, not a smoke test)."""
+    return not environ.get(SIMULATED) and environ.get(SMOKE_ENVIRON) != "1"
 
 
 def init_app(app: Flask) -> None:
