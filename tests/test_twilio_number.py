@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from ivr.cli import main
-from ivr.twilio.number import wanted
+from ivr.twilio.number import REHEARSAL, loopback_http, wanted
 
 from .fake_twilio import FakeTwilio
 from .test_twilio_purge import HELPLINE, OPERATOR, ROSA, TWILIO_SETTINGS
@@ -208,6 +208,76 @@ def test_check_names_every_problem_at_once(fake: FakeTwilio) -> None:
     result = ivr(fake, "check")
     assert result.exit_code == 1
     assert "5 problem(s) with the number:" in result.output  # application, Voice URL, fallback, lookup, SMS
+
+
+# a rehearsal: http:// on the loopback ------------------------------------------------------------
+
+LOOPBACK = ["http://127.0.0.1:5000", "http://127.8.9.10:8080/", "http://localhost:5000", "http://LocalHost",
+            "http://[::1]:5000"]
+NOT_LOOPBACK = ["http://ivr.example.org", "http://127.0.0.1.example.org", "http://10.0.0.1:5000",
+                "http://127.0.0.1@ivr.example.org", "http://[::2]:5000", "http://0.0.0.0:5000",
+                "http://localhost.example.org"]
+
+
+@pytest.mark.parametrize("base", LOOPBACK)
+def test_setup_and_check_accept_http_on_the_loopback_and_say_it_is_a_rehearsal(fake: FakeTwilio, base: str) -> None:
+    sid = fake.add_number(HELPLINE, voice_caller_id_lookup=True)
+    result = ivr(fake, "setup", PUBLIC_BASE_URL=base)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == REHEARSAL
+    assert result.output.count(REHEARSAL) == 1
+    root = base.rstrip("/")
+    assert fake.numbers[sid]["voice_url"] == f"{root}/voice"
+    assert fake.numbers[sid]["voice_fallback_url"] == f"{root}/voice/fallback"
+    checked = ivr(fake, "check", PUBLIC_BASE_URL=base)
+    assert checked.exit_code == 0, checked.output
+    assert checked.output.splitlines() == [REHEARSAL, "ok: the number is set up for the line"]
+
+
+@pytest.mark.parametrize("base", NOT_LOOPBACK)
+def test_http_anywhere_else_is_still_refused_by_setup_and_named_by_check(fake: FakeTwilio, base: str) -> None:
+    assert not loopback_http(base)
+    set_up(fake, **wanted(base))
+    refused = ivr(fake, "setup", PUBLIC_BASE_URL=base)
+    assert refused.exit_code == 1
+    assert f"PUBLIC_BASE_URL={base} is not https://" in refused.output
+    assert REHEARSAL not in refused.output
+    assert fake.requests == []
+    checked = ivr(fake, "check", PUBLIC_BASE_URL=base)
+    assert checked.exit_code == 1 and REHEARSAL not in checked.output
+    assert f"PUBLIC_BASE_URL={base} is not https://" in checked.output
+    root = base.rstrip("/")
+    assert f"Voice URL {root}/voice is not https://" in checked.output
+    assert f"Fallback URL {root}/voice/fallback is not https://" in checked.output
+    assert fake.writes() == []
+
+
+def test_a_loopback_url_on_the_number_is_named_when_the_line_is_https(fake: FakeTwilio) -> None:
+    set_up(fake, voice_fallback_url="http://127.0.0.1:5000/voice/fallback")
+    result = ivr(fake, "check")  # PUBLIC_BASE_URL is https://: a live line, not a rehearsal
+    assert result.exit_code == 1 and REHEARSAL not in result.output
+    assert "Fallback URL http://127.0.0.1:5000/voice/fallback is not https://" in result.output
+
+
+def test_a_rehearsal_still_names_an_http_fallback_off_the_loopback(fake: FakeTwilio) -> None:
+    local = "http://127.0.0.1:5000"
+    set_up(fake, **{**wanted(local), "voice_fallback_url": "http://handler.example.org/fallback"})
+    result = ivr(fake, "check", PUBLIC_BASE_URL=local)
+    assert result.exit_code == 1
+    [named] = [line for line in result.output.splitlines() if line.startswith("  - ")]
+    assert "Fallback URL http://handler.example.org/fallback is not https://" in named
+    refused = ivr(fake, "setup", "--fallback-url", "http://handler.example.org/fallback", PUBLIC_BASE_URL=local)
+    assert refused.exit_code == 1 and "--fallback-url http://handler.example.org/fallback is not https://" in refused.output
+    assert fake.writes() == []
+    local_bin = ivr(fake, "setup", "--fallback-url", "http://127.0.0.1:5001/fallback", PUBLIC_BASE_URL=local)
+    assert local_bin.exit_code == 0, local_bin.output
+    assert [w.params for w in fake.writes()] == [{"VoiceFallbackUrl": "http://127.0.0.1:5001/fallback"}]
+
+
+def test_a_test_call_is_never_a_rehearsal(fake: FakeTwilio) -> None:
+    result = ivr(fake, "test-call", "--to", OPERATOR, PUBLIC_BASE_URL="http://127.0.0.1:5000")
+    assert result.exit_code == 1 and "is not https://" in result.output
+    assert fake.requests == []
 
 
 # test-call ---------------------------------------------------------------------------------

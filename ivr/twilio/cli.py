@@ -61,11 +61,16 @@ def _helpline(number: str | None) -> str:
     return chosen
 
 
-def _public_base(required_https: bool = True) -> str:
+def _public_base(required_https: bool = True, rehearsal: bool = False) -> str:
+    """PUBLIC_BASE_URL; with `rehearsal`, http:// on the loopback passes too, said in one line."""
+    from .number import REHEARSAL, loopback_http
+
     base = _settings().public_base_url
     if not base:
         _fail("PUBLIC_BASE_URL is not set: the public https:// address Twilio reaches the line at")
-    if required_https and not base.startswith("https://"):
+    if rehearsal and loopback_http(base):
+        click.secho(REHEARSAL, fg="yellow")
+    elif required_https and not base.startswith("https://"):
         _fail(f"PUBLIC_BASE_URL={base} is not https://: Twilio must reach a live line over TLS")
     return base
 
@@ -166,9 +171,10 @@ def setup(number: str | None, fallback_url: str | None, dry_run: bool) -> None:
     """Point the number at the line: Voice and Fallback URL, no status callback, lookup or SMS URL."""
     from . import number as numbers
 
-    if fallback_url and not fallback_url.startswith("https://"):
+    helpline, base = _helpline(number), _public_base(rehearsal=True)
+    if fallback_url and not numbers.secure_enough(fallback_url, base):
         _fail(f"--fallback-url {fallback_url} is not https://")
-    helpline, base, client = _helpline(number), _public_base(), _client()
+    client = _client()
     try:
         found = numbers.find(client, helpline)
         todo = numbers.changes(numbers.current(found), numbers.wanted(base, fallback_url))
@@ -198,12 +204,13 @@ def check(number: str | None, fallback_url: str | None) -> None:
     """Read the number's configuration and name every problem; exit 1 if there is any."""
     from . import number as numbers
 
-    helpline, base, client = _helpline(number), _public_base(required_https=False), _client()
+    helpline, base = _helpline(number), _public_base(required_https=False, rehearsal=True)
+    client = _client()
     try:
         found = numbers.problems(numbers.current(numbers.find(client, helpline)), base, fallback_url)
     except IvrError as e:
         _fail(e)
-    if not base.startswith("https://"):
+    if not numbers.secure_enough(base, base):
         found.insert(0, f"PUBLIC_BASE_URL={base} is not https://")
     if found:
         click.secho(f"{len(found)} problem(s) with the number:", fg="red", err=True)

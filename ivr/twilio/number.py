@@ -3,10 +3,15 @@
 `wanted()` is the whole configuration the line needs (twilio-facts.md §5–6): the Voice URL and
 Fallback URL by POST, no status callback (the line uses none), no caller-name lookup, no SMS URL,
 and no application or SIP trunk (either makes Twilio ignore the Voice URL).
+
+Its URLs must be https://, except in a rehearsal: a PUBLIC_BASE_URL of http:// on this machine's
+loopback (127.0.0.0/8, localhost, [::1]), which no real Twilio can reach, so that the deployment
+checklist can be followed end to end against a fake Twilio and a local server.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +48,28 @@ SETTINGS = (
     Setting("trunk_sid", "SIP trunk"),
 )
 LABELS = {s.attr: s.label for s in SETTINGS}
+REHEARSAL = "http on a loopback address: a rehearsal, not reachable by Twilio"
+
+
+def loopback_http(url: str) -> bool:
+    """Whether `url` is http:// on this machine's loopback: 127.0.0.0/8, localhost or [::1]."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()  # hostname drops the brackets of [::1] and any user@
+    if parts.scheme.lower() != "http" or not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name such as 127.0.0.1.example.org resolves anywhere
+
+
+def secure_enough(url: str, public_base_url: str) -> bool:
+    """https://, or http:// on the loopback when the deployment itself is a loopback rehearsal."""
+    if url.startswith("https://"):
+        return True
+    return loopback_http(public_base_url) and loopback_http(url)
 
 
 @dataclass(frozen=True)
@@ -134,7 +161,7 @@ def problems(now: Mapping[str, str | bool], public_base_url: str, fallback_url: 
         found.append(f"Voice URL is missing: it must be {target['voice_url']}")
     elif voice != target["voice_url"]:
         found.append(f"Voice URL is {voice}: it must be {target['voice_url']}")
-    if voice and not voice.startswith("https://"):
+    if voice and not secure_enough(voice, public_base_url):
         found.append(f"Voice URL {voice} is not https://")
     if now["voice_method"] != "POST":
         found.append(f"Voice method is {now['voice_method']}: it must be POST")
@@ -145,7 +172,7 @@ def problems(now: Mapping[str, str | bool], public_base_url: str, fallback_url: 
             "`ivr fallback-twiml`, so a caller still reaches ROSA when the app fails"
         )
     else:
-        if not fallback.startswith("https://"):
+        if not secure_enough(fallback, public_base_url):
             found.append(f"Fallback URL {fallback} is not https://")
         if fallback_url and fallback != fallback_url:
             found.append(f"Fallback URL is {fallback}: it must be {fallback_url}")
