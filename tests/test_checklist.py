@@ -133,7 +133,7 @@ def test_the_readme_checklist_followed_end_to_end_against_a_fake_twilio_and_the_
         outputs.append(before.stdout + before.stderr)
         assert before.returncode == 1, outputs[-1]
         problems = [p for p in before.stderr.splitlines() if p.startswith("  - ")]
-        assert before.stdout.splitlines()[0] == REHEARSAL
+        assert before.stdout.splitlines()[:1] == [REHEARSAL], outputs[-1]
         assert "4 problem(s) with the number:" in before.stderr
         for problem in (f"Voice URL is https://old-host.example.org/voice: it must be {base}/voice",
                         "Fallback URL is missing", "caller name lookup is on",
@@ -145,7 +145,7 @@ def test_the_readme_checklist_followed_end_to_end_against_a_fake_twilio_and_the_
         setup = run(command(steps[5], "ivr twilio setup", base), env, tmp_path)
         outputs.append(setup.stdout + setup.stderr)
         assert setup.returncode == 0, outputs[-1]
-        assert setup.stdout.splitlines()[0] == REHEARSAL
+        assert setup.stdout.splitlines()[:1] == [REHEARSAL], outputs[-1]
         assert setup.stdout.rstrip().endswith("the number is set up for the line")
         [write] = fake.writes()
         assert write.params == {"VoiceUrl": f"{base}/voice", "VoiceFallbackUrl": f"{base}/voice/fallback",
