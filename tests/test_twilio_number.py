@@ -8,7 +8,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from ivr.cli import main
-from ivr.twilio.number import REHEARSAL, loopback_http, wanted
+from ivr.twilio import cli as twilio_cli
+from ivr.twilio.client import make_client
+from ivr.twilio.number import REHEARSAL, loopback_http, problems, rehearsal, wanted
 
 from .fake_twilio import FakeTwilio
 from .test_twilio_purge import HELPLINE, OPERATOR, ROSA, TWILIO_SETTINGS
@@ -272,6 +274,45 @@ def test_a_rehearsal_still_names_an_http_fallback_off_the_loopback(fake: FakeTwi
     local_bin = ivr(fake, "setup", "--fallback-url", "http://127.0.0.1:5001/fallback", PUBLIC_BASE_URL=local)
     assert local_bin.exit_code == 0, local_bin.output
     assert [w.params for w in fake.writes()] == [{"VoiceFallbackUrl": "http://127.0.0.1:5001/fallback"}]
+
+
+def test_no_rehearsal_against_the_real_twilio(fake: FakeTwilio, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A loopback PUBLIC_BASE_URL with the real Twilio's API would leave a live number's callers in silence."""
+    local = "http://127.0.0.1:5000"
+    sid = fake.add_number(HELPLINE)
+    before = dict(fake.numbers[sid])
+    # No TWILIO_API_BASE_URL: the real Twilio, as far as the command knows; the fake stands in for it.
+    monkeypatch.setattr(twilio_cli, "_client", lambda *_: make_client({k: v for k, v in fake.env().items() if v}))
+    refused = ivr(fake, "setup", PUBLIC_BASE_URL=local, TWILIO_API_BASE_URL=None)
+    assert refused.exit_code == 1 and REHEARSAL not in refused.output
+    assert f"PUBLIC_BASE_URL={local} is not https://" in refused.output
+    assert "only for a rehearsal against a fake Twilio on this machine" in refused.output
+    assert fake.requests == [] and fake.numbers[sid] == before
+    set_up(fake, **wanted(local))
+    checked = ivr(fake, "check", PUBLIC_BASE_URL=local, TWILIO_API_BASE_URL=None)
+    assert checked.exit_code == 1 and REHEARSAL not in checked.output
+    assert f"PUBLIC_BASE_URL={local} is not https://" in checked.output
+    assert f"Voice URL {local}/voice is not https://" in checked.output
+    assert fake.writes() == []
+
+
+@pytest.mark.parametrize(
+    ("twilio_api", "expected"),
+    [(None, False), ("", False), ("https://api.twilio.com", False), ("https://twilio.example.org", False),
+     ("http://127.0.0.1:8080", True), ("https://localhost:8443", True), ("http://[::1]:8080", True)],
+)
+def test_a_rehearsal_needs_the_twilio_api_on_this_machine_too(twilio_api: str | None, expected: bool) -> None:
+    assert rehearsal("http://127.0.0.1:5000", twilio_api) is expected
+    assert rehearsal("https://127.0.0.1:5000", twilio_api) is False  # https needs no allowance
+    assert rehearsal("http://ivr.example.org", twilio_api) is False
+
+
+def test_problems_name_a_loopback_voice_url_unless_rehearsing() -> None:
+    local = "http://127.0.0.1:5000"
+    now = {**wanted(local), "voice_application_sid": "", "trunk_sid": ""}
+    assert problems(now, local, rehearsing=True) == []
+    assert problems(now, local) == [f"Voice URL {local}/voice is not https://",
+                                    f"Fallback URL {local}/voice/fallback is not https://"]
 
 
 def test_a_test_call_is_never_a_rehearsal(fake: FakeTwilio) -> None:

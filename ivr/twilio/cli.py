@@ -61,18 +61,22 @@ def _helpline(number: str | None) -> str:
     return chosen
 
 
-def _public_base(required_https: bool = True, rehearsal: bool = False) -> str:
-    """PUBLIC_BASE_URL; with `rehearsal`, http:// on the loopback passes too, said in one line."""
-    from .number import REHEARSAL, loopback_http
+def _public_base(required_https: bool = True, rehearsal: bool = False) -> tuple[str, bool]:
+    """PUBLIC_BASE_URL, and whether this is a rehearsal (said in one line) where `rehearsal` may be."""
+    from . import number as numbers
 
     base = _settings().public_base_url
     if not base:
         _fail("PUBLIC_BASE_URL is not set: the public https:// address Twilio reaches the line at")
-    if rehearsal and loopback_http(base):
-        click.secho(REHEARSAL, fg="yellow")
+    rehearsing = rehearsal and numbers.rehearsal(base, os.environ.get("TWILIO_API_BASE_URL"))
+    if rehearsing:
+        click.secho(numbers.REHEARSAL, fg="yellow")
+    elif required_https and numbers.loopback_http(base):
+        _fail(f"PUBLIC_BASE_URL={base} is not https://: http on a loopback address is only for a rehearsal "
+              "against a fake Twilio on this machine (TWILIO_API_BASE_URL); the real Twilio cannot reach it")
     elif required_https and not base.startswith("https://"):
         _fail(f"PUBLIC_BASE_URL={base} is not https://: Twilio must reach a live line over TLS")
-    return base
+    return base, rehearsing
 
 
 @click.group("twilio")
@@ -171,8 +175,9 @@ def setup(number: str | None, fallback_url: str | None, dry_run: bool) -> None:
     """Point the number at the line: Voice and Fallback URL, no status callback, lookup or SMS URL."""
     from . import number as numbers
 
-    helpline, base = _helpline(number), _public_base(rehearsal=True)
-    if fallback_url and not numbers.secure_enough(fallback_url, base):
+    helpline = _helpline(number)
+    base, rehearsing = _public_base(rehearsal=True)
+    if fallback_url and not numbers.secure_enough(fallback_url, rehearsing):
         _fail(f"--fallback-url {fallback_url} is not https://")
     client = _client()
     try:
@@ -204,13 +209,14 @@ def check(number: str | None, fallback_url: str | None) -> None:
     """Read the number's configuration and name every problem; exit 1 if there is any."""
     from . import number as numbers
 
-    helpline, base = _helpline(number), _public_base(required_https=False, rehearsal=True)
+    helpline = _helpline(number)
+    base, rehearsing = _public_base(required_https=False, rehearsal=True)
     client = _client()
     try:
-        found = numbers.problems(numbers.current(numbers.find(client, helpline)), base, fallback_url)
+        found = numbers.problems(numbers.current(numbers.find(client, helpline)), base, fallback_url, rehearsing)
     except IvrError as e:
         _fail(e)
-    if not numbers.secure_enough(base, base):
+    if not numbers.secure_enough(base, rehearsing):
         found.insert(0, f"PUBLIC_BASE_URL={base} is not https://")
     if found:
         click.secho(f"{len(found)} problem(s) with the number:", fg="red", err=True)
@@ -244,7 +250,7 @@ def test_call(to: str, lang: str | None, keys: str, number: str | None) -> None:
         path = testcall.start_path(content.menu, lang, [k.strip() for k in keys.split(",") if k.strip()])
     except IvrError as e:
         _fail(e)
-    base, client = _public_base(), _client()
+    (base, _), client = _public_base(), _client()
     try:
         client.calls.create(to=to, from_=helpline, url=base + path, method="POST", time_limit=testcall.TIME_LIMIT)
     except Exception as e:  # noqa: BLE001 - status and code only, see the module's docstring

@@ -5,8 +5,9 @@ Fallback URL by POST, no status callback (the line uses none), no caller-name lo
 and no application or SIP trunk (either makes Twilio ignore the Voice URL).
 
 Its URLs must be https://, except in a rehearsal: a PUBLIC_BASE_URL of http:// on this machine's
-loopback (127.0.0.0/8, localhost, [::1]), which no real Twilio can reach, so that the deployment
-checklist can be followed end to end against a fake Twilio and a local server.
+loopback (127.0.0.0/8, localhost, [::1]) while TWILIO_API_BASE_URL is a fake Twilio on this
+machine too, so that the deployment checklist can be followed end to end locally. Never with the
+real Twilio: a real number pointed at a loopback address would leave every caller in silence.
 """
 
 from __future__ import annotations
@@ -51,25 +52,29 @@ LABELS = {s.attr: s.label for s in SETTINGS}
 REHEARSAL = "http on a loopback address: a rehearsal, not reachable by Twilio"
 
 
-def loopback_http(url: str) -> bool:
-    """Whether `url` is http:// on this machine's loopback: 127.0.0.0/8, localhost or [::1]."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()  # hostname drops the brackets of [::1] and any user@
-    if parts.scheme.lower() != "http" or not host:
-        return False
+def loopback(url: str | None) -> bool:
+    """Whether `url`'s host is this machine's loopback: 127.0.0.0/8, localhost or [::1]."""
+    host = (urlsplit(url or "").hostname or "").lower()  # hostname drops the brackets of [::1] and any user@
     if host == "localhost":
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
-        return False  # a name such as 127.0.0.1.example.org resolves anywhere
+        return False  # "" or a name: 127.0.0.1.example.org resolves anywhere
 
 
-def secure_enough(url: str, public_base_url: str) -> bool:
-    """https://, or http:// on the loopback when the deployment itself is a loopback rehearsal."""
-    if url.startswith("https://"):
-        return True
-    return loopback_http(public_base_url) and loopback_http(url)
+def loopback_http(url: str) -> bool:
+    return urlsplit(url).scheme.lower() == "http" and loopback(url)
+
+
+def rehearsal(public_base_url: str, twilio_api_base_url: str | None) -> bool:
+    """A local rehearsal: the line on http:// on the loopback, configured at a fake Twilio on it too."""
+    return loopback_http(public_base_url) and loopback(twilio_api_base_url)
+
+
+def secure_enough(url: str, rehearsing: bool) -> bool:
+    """https://, or in a rehearsal http:// on the loopback."""
+    return url.startswith("https://") or (rehearsing and loopback_http(url))
 
 
 @dataclass(frozen=True)
@@ -143,7 +148,9 @@ def apply(number: Any, todo: list[Change]) -> dict[str, str | bool]:
     return current(updated)
 
 
-def problems(now: Mapping[str, str | bool], public_base_url: str, fallback_url: str | None = None) -> list[str]:
+def problems(
+    now: Mapping[str, str | bool], public_base_url: str, fallback_url: str | None = None, rehearsing: bool = False
+) -> list[str]:
     """Everything wrong with the number's configuration for this deployment, each named."""
     target = wanted(public_base_url, fallback_url)
     found: list[str] = []
@@ -161,7 +168,7 @@ def problems(now: Mapping[str, str | bool], public_base_url: str, fallback_url: 
         found.append(f"Voice URL is missing: it must be {target['voice_url']}")
     elif voice != target["voice_url"]:
         found.append(f"Voice URL is {voice}: it must be {target['voice_url']}")
-    if voice and not secure_enough(voice, public_base_url):
+    if voice and not secure_enough(voice, rehearsing):
         found.append(f"Voice URL {voice} is not https://")
     if now["voice_method"] != "POST":
         found.append(f"Voice method is {now['voice_method']}: it must be POST")
@@ -172,7 +179,7 @@ def problems(now: Mapping[str, str | bool], public_base_url: str, fallback_url: 
             "`ivr fallback-twiml`, so a caller still reaches ROSA when the app fails"
         )
     else:
-        if not secure_enough(fallback, public_base_url):
+        if not secure_enough(fallback, rehearsing):
             found.append(f"Fallback URL {fallback} is not https://")
         if fallback_url and fallback != fallback_url:
             found.append(f"Fallback URL is {fallback}: it must be {fallback_url}")
