@@ -11,7 +11,7 @@ under the same names `ivr audio build` gives them, so a later build keeps them a
 Nothing is replaced before its successor is on disk: each file is written aside and renamed
 into place, and the manifest is replaced after the files it names exist. An approved take goes
 on playing until its retake is approved; a file callers may have been given is deleted only a
-while after the manifest stops naming it (ivr.studio.takes.sweep).
+while after the manifest stops naming it (ivr.studio.manifest.sweep).
 
 Imports pydub (through ivr.audio.process): import this module inside a request, never at start-up.
 """
