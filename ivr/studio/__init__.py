@@ -6,6 +6,7 @@
   `manifest` (the lock; the manifest mirroring the records; retire, sweep) and `review`.
 - `intake`: a take through the audio pipeline and its checks, then stored atomically. Heavy
   (pydub, ffmpeg): imported only inside a request or a command that needs it.
+- `sound`: a take's container, decoded for the checks, judged fit for callers (heavy too).
 - `script`: the script sheet for a studio session, numbers kept left to right.
 - `cli`: `ivr audio approve`, `export-script`, `import-takes`.
 The page and its upload API are in ivr/console/record.py.
