@@ -37,6 +37,8 @@ from .audio_fixtures import set_text
 from .conftest import BASE, CONTENT, TOKEN, Twilio
 from .test_console import basic
 
+pytestmark = pytest.mark.slow  # real audio processing (ffmpeg) of every take: `pytest -m 'not slow'` leaves it out
+
 CONSOLE = basic("console", "console-password-for-tests")
 RECORDER = basic("recorder", "recorder-password-for-tests")
 TI = CONTENT.languages["ti"]
