@@ -104,7 +104,3 @@ def sweep(store: Store, code: str, entries: Iterable[AudioFile], now: float | No
             store.remove(name)
             removed.append(name)
     return removed
-
-
-def listed(entries: Iterable[AudioFile], code: str, prompt: str) -> list[AudioFile]:
-    return [e for e in entries if e.lang == code and e.prompt == prompt and e.engine == "recorded"]

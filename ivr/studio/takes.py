@@ -17,7 +17,7 @@ module gathers their public names, where callers import them from.
 
 from __future__ import annotations
 
-from .manifest import GRACE, LOCK_FILE, LOCK_WAIT, listed, locked, mirror, retire, sweep
+from .manifest import GRACE, LOCK_FILE, LOCK_WAIT, locked, mirror, retire, sweep
 from .progress import Progress, PromptState, Status, lines_for_check, progress, state
 from .records import (
     RECORD_SUFFIX,
@@ -37,6 +37,6 @@ from .review import Reviewed, review
 __all__ = [
     "GRACE", "LOCK_FILE", "LOCK_WAIT", "RECORD_SUFFIX", "REVIEWS",
     "PromptState", "Progress", "Review", "Reviewed", "Status", "StudioError", "TakeRecord",
-    "iso_week", "lines_for_check", "listed", "locked", "mirror", "progress", "read_record", "record_json",
+    "iso_week", "lines_for_check", "locked", "mirror", "progress", "read_record", "record_json",
     "record_path", "recorded_for", "retire", "review", "sha256_of", "state", "sweep",
 ]  # fmt: skip
