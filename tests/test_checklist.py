@@ -31,6 +31,7 @@ from .fake_twilio import FakeTwilio
 README = Path(__file__).resolve().parent.parent / "README.md"
 SECTION = "## Connect a Twilio number"
 HELPLINE = "+4721000000"  # the fake account's number, standing for the README's +47XXXXXXXX
+pytestmark = pytest.mark.slow  # the Procfile's server, started for real: `pytest -m 'not slow'` leaves it out
 COMMAND_TIMEOUT = 120.0  # seconds: liveness bounds, far above what each command takes (a few seconds)
 SMOKE_TIMEOUT = 600.0  # `--lang nb --lang en` is ~1 000 states, about a second on an idle machine
 
