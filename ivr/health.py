@@ -1,7 +1,7 @@
 """GET /healthz: is this process able to answer a call? For the platform's health check.
 
 No authentication, no secret, no setting: only what the line could tell any caller anyway
-(how many languages it offers, which ones are degraded) and whether the counts' database
+(how many languages it offers, which ones an audio fault degrades, which are off) and whether the counts' database
 took its last write.
 
 The answer is 503 only when the line cannot build the first answer of a call (the greeting
@@ -14,10 +14,13 @@ answers calls.
 from __future__ import annotations
 
 import logging
-from importlib import import_module
-from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify
+
+from .call.position import Call, Enter
+from .call.step import normalize, step
+from .call.urls import decode
+from .runtime import Runtime
 
 log = logging.getLogger(__name__)
 bp = Blueprint("health", __name__)
@@ -28,27 +31,20 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-def offered(loaded: Any) -> tuple[str, ...]:
-    """The languages callers can hear (the core refactor's Runtime, or the app's Ivr before it)."""
-    found = getattr(loaded, "offered", None)
-    return tuple(found if found is not None else loaded.line.offered)
+def degraded(loaded: Runtime) -> list[str]:
+    """Languages an audio fault makes fall back to <Say> (still offered) or go off."""
+    return sorted(loaded.playback.degraded)
 
 
-def degraded(loaded: Any) -> list[str]:
-    """Languages the line would offer but callers cannot hear now, as playback reports them."""
-    found = getattr(loaded, "unavailable", None)
-    return sorted(found if found is not None else loaded.line.unavailable)
+def off(loaded: Runtime) -> list[str]:
+    """Languages callers cannot hear now, whatever the reason (not yet recorded, an audio fault)."""
+    return sorted(loaded.unavailable)
 
 
-def first_answer(loaded: Any) -> str:
+def first_answer(loaded: Runtime) -> str:
     """The TwiML of a call's first answer (greeting and language menu), built as /voice builds it."""
-    line = getattr(loaded, "line", None)
-    if line is not None:  # the call flow before the core refactor (ivr.flow.Line)
-        return str(loaded.renderer.render(line.language_menu(None), HEALTH_BASE, None))
-    # The call step (ivr.call): imported by name so this module also loads without it.
-    urls, step, position = (import_module(f"ivr.call.{m}") for m in ("urls", "step", "position"))
-    at, event = step.normalize(loaded.graph, urls.decode("/voice", {}).position, position.Enter())
-    return str(loaded.renderer.render(step.step(loaded.graph, at, event, position.Call()), HEALTH_BASE))
+    at, event = normalize(loaded.graph, decode("/voice", {}).position, Enter())
+    return str(loaded.renderer.render(step(loaded.graph, at, event, Call()), HEALTH_BASE))
 
 
 @bp.get("/healthz")
@@ -65,9 +61,10 @@ def healthz() -> tuple[Response, int]:
     body = {
         "status": "ok" if answers else "failing",
         "content": answers,
-        "languages": len(offered(loaded)),
+        "languages": len(loaded.offered),
         "audio_files": len(loaded.catalog),
         "degraded": degraded(loaded),
+        "off": off(loaded),
         "database": counter.status() if counter is not None else "off",
     }
     response = jsonify(body)

@@ -42,6 +42,8 @@ def test_a_missing_file_takes_its_language_off_loudly_and_the_line_still_starts(
     lines = [r.getMessage() for r in caplog.records if "uk" in r.getMessage()]
     assert len(lines) == 1 and "Ukrainian" in lines[0] and "missing" in lines[0]
     assert all(r.levelno == logging.ERROR for r in caplog.records)
+    health = app.test_client().get("/healthz").get_json()
+    assert "uk" in health["degraded"] and "uk" in health["off"] and "sq" not in health["degraded"]
 
 
 def test_a_corrupt_manifest_names_each_language_it_takes_off(
@@ -61,6 +63,7 @@ def test_a_corrupt_manifest_names_each_language_it_takes_off(
     assert any("manifest.json is unreadable" in m for m in messages)
     for code in ("uk", "sq"):
         assert sum(f"language {code} " in m for m in messages) == 1
+    assert app.test_client().get("/healthz").get_json()["degraded"] == sorted(needs_files)
     # The line still answers, in Norwegian and English.
     turn = Simulator(app).start()
     assert turn.gather and turn.spoken
@@ -91,6 +94,8 @@ def test_a_prompt_whose_file_is_gone_falls_back_to_say_where_the_language_has_a_
     assert nb.audio is None and nb.language == "nb-NO" and nb.text == CONTENT.languages["nb"].text("greeting")
     assert en.audio and en.audio.endswith("/audio/built/greeting.wav")
     assert [r.getMessage() for r in caplog.records if "language nb " in r.getMessage()]
+    health = app.test_client().get("/healthz").get_json()
+    assert health["degraded"] == ["nb"] and "nb" not in health["off"]  # offered, on <Say>, and named
 
 
 def test_ivr_check_and_audio_check_fail_on_a_missing_file(runner: CliRunner, tmp_path: Path) -> None:
