@@ -449,4 +449,4 @@ def test_the_walk_refuses_a_goodbye_that_does_not_say_rosas_number(graph: CallGr
     problems, _ = walk(dataclasses.replace(graph, content=content))
     found = {(p.where, p.message) for p in problems}
     assert ("the dialled place", "ends the call without saying ROSA's number (rosa_number) (after a transfer ended completed)") in found
-    assert any("the retry place" == where and "ROSA's number" in message for where, message in found)
+    assert any(where == "the retry place" and "ROSA's number" in message for where, message in found)
