@@ -111,7 +111,7 @@ def postgres_url(postgres_server: str | None) -> Iterator[str]:
         admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """Each counting test runs against a SQLite file and against PostgreSQL."""
     if request.param == "sqlite":

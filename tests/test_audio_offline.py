@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from ivr.content import load
 
 from .audio_fixtures import (  # noqa: F401 - fixtures
@@ -19,6 +21,8 @@ from .audio_fixtures import (  # noqa: F401 - fixtures
     small,
     small_prompts,
 )
+
+pytestmark = pytest.mark.slow  # real audio builds: `pytest -m 'not slow'` leaves it out
 
 # Like Tagalog: a Twilio <Say> voice and a gTTS voice, but no eSpeak NG voice.
 TAGALOG = (

@@ -131,6 +131,7 @@ def test_increments_are_upserts_that_add_up(database_url: str) -> None:
     engine.dispose()
 
 
+@pytest.mark.slow  # real processes: `pytest -m 'not slow'` leaves it out
 @pytest.mark.parametrize("through_counter", [False, True], ids=["one-upsert-each", "counter"])
 def test_concurrent_increments_from_four_processes_lose_none(database_url: str, through_counter: bool) -> None:
     total, _ = bench.concurrent(database_url, processes=4, each=500, through_counter=through_counter)
@@ -202,6 +203,7 @@ def every_answer_is_prompt(app: Flask, budget: float) -> float:
     return elapsed
 
 
+@pytest.mark.slow  # real processes: `pytest -m 'not slow'` leaves it out
 @pytest.mark.parametrize("dead", ["refused", "hung"])
 def test_an_unreachable_postgres_leaves_every_webhook_answering(
     make_app: Callable[..., Flask], black_hole: int, dead: str, caplog: pytest.LogCaptureFixture
@@ -307,6 +309,7 @@ def test_drops_are_reported_at_most_once_a_minute_and_none_is_forgotten(
 # Under the production server: the Procfile's gunicorn, several workers and threads ----------------
 
 
+@pytest.mark.slow  # real processes: `pytest -m 'not slow'` leaves it out
 @pytest.mark.parametrize("preload", [False, True], ids=["fork-then-load", "preload"])
 def test_the_procfile_server_counts_every_call_and_flushes_on_shutdown(
     database_url: str, tmp_path: Path, preload: bool

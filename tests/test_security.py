@@ -131,6 +131,7 @@ def gunicorn(tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen]]:
         procfile.stop(process)
 
 
+@pytest.mark.slow  # real processes: `pytest -m 'not slow'` leaves it out
 def test_the_procfile_server_refuses_to_start_without_a_token(gunicorn: Callable[..., subprocess.Popen]) -> None:
     process = gunicorn(free_port(), PUBLIC_BASE_URL="https://line.example.no")
     process.wait(timeout=60)
@@ -138,6 +139,7 @@ def test_the_procfile_server_refuses_to_start_without_a_token(gunicorn: Callable
     assert "TWILIO_AUTH_TOKEN is not set" in procfile.output(process)
 
 
+@pytest.mark.slow  # real processes: `pytest -m 'not slow'` leaves it out
 def test_the_procfile_server_answers_a_signed_call(gunicorn: Callable[..., subprocess.Popen]) -> None:
     port = free_port()
     gunicorn(port, TWILIO_AUTH_TOKEN=TOKEN, PUBLIC_BASE_URL="https://line.example.no")
@@ -191,6 +193,7 @@ def test_an_exception_inside_the_check_is_a_403_not_help(
     assert "Traceback" not in caplog.text
 
 
+@pytest.mark.slow  # real processes: `pytest -m 'not slow'` leaves it out
 def test_the_procfile_server_refuses_an_absolute_form_target(gunicorn: Callable[..., subprocess.Popen]) -> None:
     """The review's repro: a port in the checked URL made the validator raise and the line answer 200."""
     port = free_port()

@@ -33,6 +33,8 @@ from ivr.wsgi import production_app
 from .conftest import BASE
 from .conftest import TOKEN as TEST_TOKEN
 
+pytestmark = pytest.mark.slow  # the Procfile's server, started for real: `pytest -m 'not slow'` leaves it out
+
 WORKERS = 2  # gunicorn.conf.py's default WEB_CONCURRENCY
 BOUND = 5.0  # seconds: a liveness bound far below Twilio's 15 s, far above a webhook's few ms
 HOOKS = [Webhook("/voice"), Webhook("/voice/languages/key", (("Digits", "2"),)), Webhook("/voice/en/main"),

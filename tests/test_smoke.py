@@ -29,6 +29,8 @@ from ivr.smoke import FAKE_CALLER, Walker
 from .audio_fixtures import built_small, small  # noqa: F401 - fixtures (not no_network: these tests use sockets)
 from .conftest import CONTENT, SHIPPED_AUDIO, TOKEN
 
+pytestmark = pytest.mark.slow  # the Procfile's server, started for real: `pytest -m 'not slow'` leaves it out
+
 HELPLINE = "+4721000000"
 CODES = tuple(CONTENT.languages)
 

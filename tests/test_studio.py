@@ -27,8 +27,7 @@ from ivr.cli import main
 from ivr.console.access import RECORDER_ENDPOINTS
 from ivr.content import DEFAULT_PROMPTS_DIR, load, text_hash
 from ivr.errors import ConfigError
-from ivr.studio import intake
-from ivr.studio import takes as takes_module
+from ivr.studio import intake, manifest
 from ivr.studio.checks import UPLOAD_LIMIT
 from ivr.studio.script import LRI, PDI, sheet
 from ivr.studio.takes import progress
@@ -37,6 +36,8 @@ from . import studio_fixtures as takes
 from .audio_fixtures import set_text
 from .conftest import BASE, CONTENT, TOKEN, Twilio
 from .test_console import basic
+
+pytestmark = pytest.mark.slow  # real audio processing (ffmpeg) of every take: `pytest -m 'not slow'` leaves it out
 
 CONSOLE = basic("console", "console-password-for-tests")
 RECORDER = basic("recorder", "recorder-password-for-tests")
@@ -396,8 +397,8 @@ def test_a_retake_replaces_the_old_take_only_once_the_new_one_is_stored_and_appr
     assert app.extensions["ivr"].catalog.find("ti", PROMPT, TI.text(PROMPT), ["recorded"]) == now
     # The old file may still be fetched by a call in progress: it goes after a grace period.
     assert (audio / old.file).is_file()
-    monkeypatch.setattr(takes_module, "GRACE", -1.0)
-    takes_module.sweep(Store(audio), "ti", [now])
+    monkeypatch.setattr(manifest, "GRACE", -1.0)
+    manifest.sweep(Store(audio), "ti", [now])
     assert not (audio / old.file).exists() and (audio / now.file).is_file()
 
 

@@ -32,10 +32,10 @@ LANG = "ti"
 PROMPTS = ("language_option_1", "language_option_2", "language_option_3")
 TAKE_MS = 3200  # each take: the speech (about 2 s) and some silence after it
 
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(  # Chromium: `pytest -m 'not slow'` leaves it out
     not CHROMIUM.exists(),
     reason="Debian's Chromium is not installed at /usr/bin/chromium (apt-get install chromium); CI installs it",
-)
+)]
 
 
 @pytest.fixture(scope="module")

@@ -25,6 +25,8 @@ from . import studio_fixtures as takes
 from .conftest import CONTENT
 from .test_server import BOUND, WORKERS, answered
 
+pytestmark = pytest.mark.slow  # the Procfile's server, started for real: `pytest -m 'not slow'` leaves it out
+
 PROMPT = "danger"
 TI = CONTENT.languages["ti"]
 EN = CONTENT.languages["en"]

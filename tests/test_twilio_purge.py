@@ -246,6 +246,7 @@ def test_number_comes_from_the_option_or_ivr_caller_id(fake: FakeTwilio) -> None
     assert purge(fake, "--number", "21000000").exit_code == 1
 
 
+@pytest.mark.slow  # real processes: `pytest -m 'not slow'` leaves it out
 def test_the_procfile_worker_purges_then_stops_cleanly_on_sigterm(fake: FakeTwilio, tmp_path: Path) -> None:
     lines = (Path(__file__).resolve().parent.parent / "Procfile").read_text(encoding="utf-8").splitlines()
     command = next(entry for entry in lines if entry.startswith("worker: ")).removeprefix("worker: ")
