@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from . import security
-from .counts import counted
+from .counts import count_answer
 from .phone import helpline_number, is_real_caller
 from .runtime import EXTENSION
 
@@ -58,12 +58,7 @@ class Answered:
             return self.app(environ, start_response)
         body, tallies, kind = hit
         log.info("%s -> %s", environ.get("PATH_INFO", ""), kind)  # the path only: never caller data
-        counter = self.extensions.get("counts")
-        if counter is not None and tallies and counted(environ):
-            try:
-                counter.record(tallies)
-            except Exception:
-                log.exception("counting failed")
+        count_answer(self.extensions, environ, tallies)
         start_response("200 OK", [("Content-Type", "text/xml; charset=utf-8"), ("Content-Length", str(len(body)))])
         return [body]
 

@@ -19,7 +19,7 @@ from .answered import answer_key
 from .call.position import Call, Enter, Event
 from .call.step import dial_event, error, key_event, normalize, step
 from .call.urls import Kind, decode
-from .counts import counted
+from .counts import count_answer
 from .phone import helpline_number, is_real_caller
 from .runtime import current
 from .security import is_signed, post_params
@@ -78,12 +78,7 @@ def _country(values: Mapping[str, str]) -> str | None:
 
 def _record(tallies: Iterable[tuple[str, str]]) -> None:
     """Hand the answer's counts to the counts store, if there is one; it never raises or blocks."""
-    counter = current_app.extensions.get("counts")
-    if counter is not None and tallies and counted(request.environ):
-        try:
-            counter.record(tuple(tallies))
-        except Exception as error:  # noqa: BLE001 - a count must never break a call
-            log.warning("could not count an answer (%s)", type(error).__name__)
+    count_answer(current_app.extensions, request.environ, tallies)
 
 
 @bp.before_request

@@ -249,9 +249,10 @@ def test_a_service_is_offered_and_dialled_only_when_it_has_a_number(graph: CallG
 
 @pytest.mark.parametrize("outcome", ["completed", "answered"])
 @pytest.mark.parametrize("service", ["rosa", "alarmtelefonen"])
-def test_an_answered_transfer_ends_with_the_goodbye(graph: CallGraph, service: str, outcome: str) -> None:
+def test_an_answered_transfer_ends_with_rosas_number_and_the_goodbye(graph: CallGraph, service: str, outcome: str) -> None:
+    # The service may hang up first; after another service the caller may never have heard ROSA's number.
     scene = step(graph, Position("dialled", "en", "children", service=service), DialEnded(outcome), CALL)
-    assert isinstance(scene, Goodbye) and prompts(scene) == [RULES.goodbye]  # M4
+    assert isinstance(scene, Goodbye) and prompts(scene) == ["rosa_number", RULES.goodbye]  # M4
     assert (("transfer_end", f"{service}:answered")) in scene.tallies
 
 
@@ -439,3 +440,13 @@ def test_answered_at_rosa_but_never_bridged_is_the_unanswered_path(graph: CallGr
     scene = step(graph, Position("dialled", "en", service="rosa"), DialEnded("completed", bridged=False), CALL)
     assert isinstance(scene, Ask) and scene.here == RETRY
     assert ("transfer_end", "rosa:no-answer") in scene.tallies
+
+
+def test_the_walk_refuses_a_goodbye_that_does_not_say_rosas_number(graph: CallGraph) -> None:
+    import dataclasses
+
+    content = dataclasses.replace(graph.content, call=dataclasses.replace(RULES, retry_give_up=()))
+    problems, _ = walk(dataclasses.replace(graph, content=content))
+    found = {(p.where, p.message) for p in problems}
+    assert ("the dialled place", "ends the call without saying ROSA's number (rosa_number) (after a transfer ended completed)") in found
+    assert any(where == "the retry place" and "ROSA's number" in message for where, message in found)

@@ -260,7 +260,7 @@ def test_norwegian_then_0_is_a_transfer_to_rosa_that_can_end_every_way(console: 
     assert key_to(unanswered, "1")["label"] == ROSA
     assert texts(console.transfer(rosa, "busy"))[0] == text("nb", "rosa_unanswered")
     goodbye = console.transfer(rosa, "completed")
-    assert texts(goodbye) == [text("nb", "goodbye")] and goodbye["ended"]
+    assert texts(goodbye) == [text("nb", "rosa_number"), text("nb", "goodbye")] and goodbye["ended"]
     assert goodbye["gather"] is None and goodbye["dial"] is None
 
 

@@ -66,3 +66,28 @@ def test_the_safety_promises_are_made_in_every_language() -> None:
     # Said on entering the main menu in each language (tests/test_call.py); the meaning is the source's.
     assert "slette dette nummeret" in CONTENT.source.prompts["goodbye"]
     assert all(s in CONTENT.source.prompts["safety"] for s in ("legge på", "ringe deg tilbake", "hvem du er"))
+
+
+def test_a_failing_count_logs_no_traceback_on_a_fresh_or_a_cached_answer(
+    make_app, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The answer cache (ivr.answered) logged the whole traceback of a failed count; a driver's
+    # message or a traceback may carry anything, so only the error's type is logged, on both paths.
+    app = make_app()
+
+    class Broken:
+        def record(self, tallies: object) -> None:
+            raise RuntimeError(f"insert failed for {CALLER} {CALL_SID}")
+
+        def close(self, *args: object) -> None:
+            pass
+
+    app.extensions["counts"] = Broken()
+    caplog.set_level(logging.DEBUG)
+    twilio = Twilio(app)
+    for _ in range(2):  # the first is rendered by Flask, the second served from the cache
+        assert gather(twilio.twiml("/voice")) is not None
+    assert len(app.extensions["ivr"].cache) == 1
+    failures = [r for r in caplog.records if "could not count" in r.getMessage()]
+    assert len(failures) == 2 and all(r.exc_info is None for r in failures)
+    assert CALLER not in caplog.text and CALLER[3:] not in caplog.text and CALL_SID not in caplog.text

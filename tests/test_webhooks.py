@@ -276,8 +276,8 @@ def test_silence_after_rosa_did_not_answer_ends_politely_with_the_number(twilio:
 @pytest.mark.parametrize("status", ["completed", "answered"])
 def test_after_talking_to_rosa_the_goodbye_suggests_deleting_the_number(twilio: Twilio, status: str) -> None:
     root = twilio.twiml("/voice/en/connect/rosa/done", DialCallStatus=status)
-    assert said(root) == [text("en", "goodbye")]
-    assert "call list" in said(root)[0]
+    assert said(root) == [text("en", "rosa_number"), text("en", "goodbye")]  # ROSA may have hung up first
+    assert "22 33 11 60" in said(root)[0] and "call list" in said(root)[1]
     assert root[-1].tag == "Hangup"
 
 

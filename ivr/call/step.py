@@ -95,7 +95,10 @@ def _dialled(graph: CallGraph, call: Call, at: Position, outcome: str, bridged: 
         ended = "no-answer"  # answered, but the whisper hung up before the caller was put through
     tally: Tally = ("transfer_end", f"{service}:{ended}")
     if ended == "answered":
-        return Goodbye(at.lang, say(graph, at.lang, (graph.rules.goodbye,)), (tally, ("ended", "transfer")))
+        # Every goodbye says ROSA's number: the service may have hung up first, and the caller
+        # may want to call ROSA again (or never heard its number, after another service).
+        parts = say(graph, at.lang, (*graph.rules.retry_give_up, graph.rules.goodbye))
+        return Goodbye(at.lang, parts, (tally, ("ended", "transfer")))
     if service == ROSA or at.lang is None:
         return with_tallies(_retry(graph, Position("retry", at.lang)), tally)
     node = at.node if at.node in graph.menu.nodes else graph.menu.root

@@ -16,6 +16,7 @@ from .step import ANSWERED, OUTCOMES, step
 
 KEYS = (*KEYPAD, "?")  # "?" stands for anything else a request may send
 ENDINGS = (*ANSWERED[:1], *OUTCOMES)
+ROSA_NUMBER = "rosa_number"  # the prompt that reads ROSA's number; every goodbye says it
 WALK_CALLER_ID = "+4700000000"  # a stand-in helpline number, so the walk goes through transfers
 
 
@@ -53,7 +54,7 @@ def walk(graph: CallGraph) -> tuple[list[Problem], set[str]]:
         except Exception as error:  # noqa: BLE001 - named below, with where it happened
             problems.append(Problem(_where(at), f"{type(error).__name__} {error} ({_after(event)})"))
             continue
-        problems += _check(scene, at)
+        problems += _check(scene, at, _after(event))
         if isinstance(scene, Ask) and scene.here.place == "node" and scene.here.node:
             reached.add(scene.here.node)
         if isinstance(scene, Transfer) and scene.after.node:
@@ -82,7 +83,7 @@ def _where(at: Position) -> str:
     return f"node {at.node}" if at.place == "node" else f"the {at.place} place"
 
 
-def _check(scene: Scene, at: Position) -> list[Problem]:
+def _check(scene: Scene, at: Position, after: str = "") -> list[Problem]:
     where = _where(at)
     if isinstance(scene, Transfer) and (not is_e164(scene.number) or is_emergency(scene.number)):
         return [Problem(where, f"transfer to {scene.service} dials {scene.number!r}, not a number to dial")]
@@ -91,6 +92,8 @@ def _check(scene: Scene, at: Position) -> list[Problem]:
         return [] if said_something else [Problem(where, "the whisper says nothing")]
     if isinstance(scene, Goodbye | Transfer | Ask) and not scene.parts:
         return [Problem(where, "says nothing")]
+    if isinstance(scene, Goodbye) and ROSA_NUMBER not in {p.prompt for p in scene.parts}:
+        return [Problem(where, f"ends the call without saying ROSA's number ({ROSA_NUMBER}) ({after})")]
     return []
 
 

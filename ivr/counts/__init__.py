@@ -7,13 +7,15 @@ vocabulary); it never raises and never waits on the database.
 from __future__ import annotations
 
 import atexit
-from collections.abc import Mapping
+import logging
+from collections.abc import Iterable, Mapping
 
 from flask import Flask
 
 from .counter import Counter
 
-__all__ = ["SIMULATED", "Counter", "counted", "init_app"]
+__all__ = ["SIMULATED", "Counter", "count_answer", "counted", "init_app"]
+log = logging.getLogger(__name__)
 
 # Set in the WSGI environ by the simulator (console, `ivr call`): its calls are not counted.
 # A remote client cannot set it: HTTP headers arrive as HTTP_* keys.
@@ -26,6 +28,18 @@ SMOKE_ENVIRON = "HTTP_X_IVR_SMOKE"
 def counted(environ: Mapping[str, object]) -> bool:
     """Whether an answered webhook counts as part of a real call (not the simulator, not a smoke test)."""
     return not environ.get(SIMULATED) and environ.get(SMOKE_ENVIRON) != "1"
+
+
+def count_answer(extensions: Mapping[str, object], environ: Mapping[str, object], tallies: Iterable[tuple[str, str]]) -> None:
+    """Hand an answer's counts to the app's counter, if it has one and the call counts; never raises."""
+    counter = extensions.get("counts")
+    if counter is None or not tallies or not counted(environ):
+        return
+    try:
+        counter.record(tuple(tallies))  # type: ignore[attr-defined]
+    except Exception as error:  # noqa: BLE001 - a count must never break a call
+        # The type only: a traceback or a driver's message may carry anything the request held.
+        log.warning("could not count an answer (%s)", type(error).__name__)
 
 
 def init_app(app: Flask) -> None:
