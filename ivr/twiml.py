@@ -81,9 +81,13 @@ class Renderer:
         greeting = self.content.greeting
         rules = self.content.call
         response = VoiceResponse()
-        for code in greeting:
-            self._say(response, code, rules.error)
-        response.dial(caller_id=caller_id, timeout=DIAL_TIMEOUT).number(self.settings.dial_number(self.content, "rosa"))
+        # Like every transfer to ROSA: what went wrong and ROSA's number, then whom the caller is
+        # put through to (no whisper: that would need this app), with ringing while ROSA is reached.
+        for prompt in (rules.error, rules.handoff):
+            for code in greeting:
+                self._say(response, code, prompt)
+        dial = response.dial(caller_id=caller_id, timeout=DIAL_TIMEOUT, answer_on_bridge=True)
+        dial.number(self.settings.dial_number(self.content, "rosa"))
         for prompt in rules.no_caller_id:
             for code in greeting:
                 self._say(response, code, prompt)

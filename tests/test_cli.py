@@ -156,11 +156,13 @@ def test_fallback_twiml_for_a_twiml_bin_needs_nothing_from_this_app(runner: CliR
     assert result.exit_code == 0, result.output
     root = ET.fromstring(result.output)
     spoken = [e.text for e in root.iter("Say")]
-    assert spoken[:2] == [text("nb", "error"), text("en", "error")]
+    assert spoken[:4] == [text("nb", "error"), text("en", "error"), text("nb", "handoff"), text("en", "handoff")]
     dial = root.find("Dial")
     assert dial.findtext("Number") == "+4722331160" and dial.get("callerId") == "{{To}}"
+    assert dial.get("answerOnBridge") == "true"
+    assert list(root).index(dial) == 4  # the handoff is said before the transfer
     assert "action" not in dial.attrib and root.find("Play") is None
-    assert " ".join(spoken[2:]).count("22 33 11 60") == 4
+    assert " ".join(spoken[4:]).count("22 33 11 60") == 4
     assert root[-1].tag == "Hangup"
 
 
