@@ -173,3 +173,17 @@ def test_call_in_romanian_prints_the_handoff_the_whisper_and_the_transfer(runner
     assert text("ro", "handoff") in out and text("ro", "handoff_interpreter") in out
     assert "[whisper to whoever answers at ROSA]" in out and "valgt rumensk" in out
     assert out.index(text("ro", "handoff")) < out.index("→ transfer to +47 22 33 11 60") < out.index("rumensk")
+
+
+def test_call_reaches_a_language_behind_the_more_key_as_a_caller_would(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["call", "--lang", "zh", "--keys", "0"])
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.output.split())
+    assert out.index("pressing 9 for more languages") < out.index("pressing 1 for zh")
+    assert text("zh", "handoff") in out and "valgt kinesisk, mandarin" in out
+
+
+def test_call_names_a_language_that_is_not_offered(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["call", "--lang", "ti", "--keys", "0"])
+    assert result.exit_code == 2
+    assert "'ti' is not offered in the language menu" in result.output

@@ -37,10 +37,19 @@ def call(lang: str | None, keys: str | None, country: str, transfer: str) -> Non
     script = [k.strip() for k in keys.split(",")] if keys is not None else None
     turn = sim.start()
     if lang:
-        _show(turn)
-        choice = next(
-            (k for k, lead in sim.keys(turn).items() if lead.to and (lead.to.lang, lead.to.node) == (lang, root)), None
-        )
+        loaded = app.extensions["ivr"]
+        # Turn the pages (9) as a caller would until the language is on one.
+        for _ in range(len(loaded.graph.pages(loaded.graph.order_for(country)))):
+            _show(turn)
+            choice = next(
+                (k for k, lead in sim.keys(turn).items() if lead.to and (lead.to.lang, lead.to.node) == (lang, root)),
+                None,
+            )
+            if choice is not None:
+                break
+            more = loaded.graph.rules.more_key
+            click.secho(f"[language menu: pressing {more} for more languages]", dim=True)
+            turn = sim.press(turn, more)
         if choice is None:
             raise click.BadParameter(f"{lang!r} is not offered in the language menu", param_hint="--lang")
         click.secho(f"[language menu: pressing {choice} for {lang}]", dim=True)
