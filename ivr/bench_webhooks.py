@@ -87,7 +87,8 @@ def gunicorn(app: str, workers: int, env: dict[str, str]) -> Iterator[str]:
     """Serve `app` (module:callable) on 127.0.0.1 until the block ends; yields its base URL."""
     port = _free_port()
     env = {key: value.replace("{base}", f"http://127.0.0.1:{port}") for key, value in env.items()}
-    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+    command = [sys.executable, "-m", "gunicorn", "--config", "python:ivr.gunicorn_conf",
+               "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
                "--log-level", "warning", app]
     process = subprocess.Popen(command, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
@@ -203,7 +204,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1, help="Alternate the two this many times (a busy machine drifts).")
     args = parser.parse_args()
     load = load_wrk if shutil.which("wrk") else load_python
-    print(f"signed POSTs, {len(STEPS)} steps of a call in turn; gunicorn --workers {args.workers} (gunicorn.conf.py); "
+    print(f"signed POSTs, {len(STEPS)} steps of a call in turn; gunicorn --workers {args.workers} (ivr/gunicorn_conf.py); "
           f"{args.connections} connections for {args.seconds} s; load from {'wrk' if load is load_wrk else 'Python'}")
     print(f"{'':<34} {'req/s':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'errors':>7}")
     ratios = []

@@ -35,7 +35,7 @@ from .conftest import TOKEN as TEST_TOKEN
 
 pytestmark = pytest.mark.slow  # the Procfile's server, started for real: `pytest -m 'not slow'` leaves it out
 
-WORKERS = 2  # gunicorn.conf.py's default WEB_CONCURRENCY
+WORKERS = 2  # ivr/gunicorn_conf.py's default WEB_CONCURRENCY
 BOUND = 5.0  # seconds: a liveness bound far below Twilio's 15 s, far above a webhook's few ms
 HOOKS = [Webhook("/voice"), Webhook("/voice/languages/key", (("Digits", "2"),)), Webhook("/voice/en/main"),
          Webhook("/voice/en/main/key", (("Digits", "1"),)), Webhook("/voice/fallback")]
@@ -72,7 +72,7 @@ def answered(port: int, process: subprocess.Popen[str], timeout: float = 60) -> 
 
 @pytest.fixture(scope="module")
 def line(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, subprocess.Popen[str]]]:
-    """The Procfile's server with its defaults (WEB_CONCURRENCY and threads from gunicorn.conf.py)."""
+    """The Procfile's server with its defaults (WEB_CONCURRENCY and threads from ivr/gunicorn_conf.py)."""
     counts = f"sqlite:///{tmp_path_factory.mktemp('counts') / 'counts.sqlite'}"  # not the checkout's instance/
     settings = {"TWILIO_AUTH_TOKEN": TOKEN, "PUBLIC_BASE_URL": PUBLIC, "IVR_DATABASE_URL": counts}
     with procfile.running(settings) as (port, process):
@@ -105,13 +105,13 @@ def server(tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen[str]]]:
 def test_the_procfile_runs_the_configured_server_and_logs_no_query_string() -> None:
     lines = (procfile.ROOT / "Procfile").read_text(encoding="utf-8").splitlines()
     (web,) = [line for line in lines if line.startswith("web: ")]
-    assert web.startswith("web: gunicorn --config gunicorn.conf.py --bind 0.0.0.0:$PORT")
+    assert web.startswith("web: gunicorn --config python:ivr.gunicorn_conf --bind 0.0.0.0:$PORT")
     assert "%(U)s" in web and "%(r)s" not in web and "%(q)s" not in web
     assert "ivr.wsgi:production_app()" in web
 
 
 def test_gunicorn_conf_defaults_and_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
-    conf = procfile.ROOT / "gunicorn.conf.py"
+    conf = procfile.ROOT / "ivr" / "gunicorn_conf.py"
     monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
     monkeypatch.delenv("WEB_THREADS", raising=False)
     default = runpy.run_path(str(conf))
