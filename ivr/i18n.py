@@ -14,8 +14,8 @@ from types import MappingProxyType
 import polib
 import tomli_w
 
-from .bidi import for_reading
 from .content import STATUSES, Content, Language, check_texts
+from .content.notes import note_for, notes
 from .errors import TranslationFileError
 from .seconds import spoken_seconds
 
@@ -25,15 +25,9 @@ CSV_COLUMNS = ("id", "context", "nb", "en", "translation", "status")
 # Spoken length: a translation this many times longer than the source gets a warning.
 LONGER_THAN_SOURCE = 1.6
 
-def notes(prompts_dir: Path) -> dict[str, str]:
-    """The context note of each prompt, from prompts/notes.toml (option notes cover their siblings)."""
-    path = prompts_dir / "notes.toml"
-    return tomllib.loads(path.read_text(encoding="utf-8")).get("notes", {}) if path.exists() else {}
-
-
 def _source_text(source: Language, prompt_id: str, context: dict[str, str]) -> str:
     """The Norwegian to translate; a prompt Norwegian callers never hear (handoff_interpreter) has its note."""
-    return source.prompts.get(prompt_id) or f"[{_note(context, prompt_id) or prompt_id}]"
+    return source.prompts.get(prompt_id) or f"[{note_for(context, prompt_id) or prompt_id}]"
 
 
 def export(content: Content, code: str, fmt: str, prompts_dir: Path) -> str:
@@ -45,12 +39,14 @@ def export(content: Content, code: str, fmt: str, prompts_dir: Path) -> str:
     lang, source, english = content.languages[code], content.source, content.languages.get("en")
     context = notes(prompts_dir)
     rows = [
-        (p, _note(context, p), _source_text(source, p, context), english.prompts.get(p, "") if english else "",
+        (p, note_for(context, p), _source_text(source, p, context), english.prompts.get(p, "") if english else "",
          lang.prompts.get(p, ""))
         for p in content.required_prompts(code)
     ]
     if fmt == "sheet":
-        return _sheet(lang, rows)
+        from .studio.script import sheet  # the studio's sheet: one script for every recorder
+
+        return sheet(content, code, prompts_dir)
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
@@ -71,16 +67,6 @@ def export(content: Content, code: str, fmt: str, prompts_dir: Path) -> str:
         comment = "\n".join(filter(None, [note, f"English: {en}" if en and code != "en" else ""]))
         po.append(polib.POEntry(msgctxt=pid, msgid=nb, msgstr=current, comment=comment))
     return str(po)
-
-
-def _sheet(lang: Language, rows: list[tuple[str, str, str, str, str]]) -> str:
-    """A numbered recorder's sheet: each prompt's text to read, with numbers kept left to right."""
-    lines = [f"{lang.english_name} ({lang.code}): {len(rows)} prompts to record, one file each, named <id>.wav", ""]
-    for n, (pid, note, _nb, en, current) in enumerate(rows, 1):
-        lines += [f"{n}. {pid}", for_reading(current, lang.script)]
-        lines += [f"   ({note})"] if note else []
-        lines += [f"   English: {en}", ""] if en and lang.code != "en" else [""]
-    return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -192,9 +178,3 @@ def _leading_comments(text: str) -> str:
         lines.append(line)
     return "".join(lines)
 
-
-def _note(context: dict[str, str], prompt_id: str) -> str:
-    if prompt_id in context:
-        return context[prompt_id]
-    family = prompt_id.rstrip("0123456789").rstrip("_")
-    return context.get(f"{family}_1", "") if family.startswith("language_option") else ""

@@ -8,33 +8,16 @@ from __future__ import annotations
 
 import csv
 import io
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..bidi import LRI, PDI, for_reading
 from ..content import Content
+from ..content.notes import note_for, notes
 from ..timing import spoken_seconds
 
 __all__ = ["FORMATS", "LRI", "PDI", "Line", "lines", "note_for", "notes", "sheet"]
 FORMATS = ("md", "csv")
-
-
-def notes(prompts_dir: Path) -> dict[str, str]:
-    """The translator's note of each prompt (prompts/notes.toml); option notes cover their siblings."""
-    path = prompts_dir / "notes.toml"
-    try:
-        found = tomllib.loads(path.read_text(encoding="utf-8")).get("notes", {})
-    except (OSError, ValueError):
-        return {}
-    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
-
-
-def note_for(context: dict[str, str], prompt: str) -> str:
-    if prompt in context:
-        return context[prompt]
-    family = prompt.rstrip("0123456789").rstrip("_")
-    return context.get(f"{family}_1", "") if family.startswith("language_option") else ""
 
 
 @dataclass(frozen=True)
