@@ -8,28 +8,16 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ..errors import IvrError
-
 if TYPE_CHECKING:  # annotations only: commands import what they run
     from ..config import Settings
     from ..content import Content
 
 
 def _setup(code: str) -> tuple[Settings, Content]:
-    """Settings and content as the app reads them; the language must exist."""
-    import os
+    """Settings and content as the app reads them; the language must exist (as for `ivr audio`)."""
+    from ..audio.cli import _setup as setup_languages
 
-    from ..config import Settings
-    from ..content import load
-
-    try:
-        settings = Settings.from_env(os.environ)
-        content = load(settings.prompts_dir)
-    except IvrError as e:
-        click.secho(f"error: {e}", fg="red", err=True)
-        sys.exit(1)
-    if code not in content.languages:
-        raise click.BadParameter(f"no prompts/{code}.toml (have {', '.join(content.languages)})", param_hint="--lang")
+    settings, content, _ = setup_languages((code,))
     return settings, content
 
 
