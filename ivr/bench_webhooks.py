@@ -15,7 +15,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,6 +28,7 @@ from urllib.parse import urlencode
 
 from flask import Flask, Response, request
 
+from .bench import procfile
 from .security import sign
 
 TOKEN = "bench-token-0123456789abcdef"
@@ -76,37 +76,20 @@ def baseline() -> Flask:
     return app
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def gunicorn(app: str, workers: int, env: dict[str, str]) -> Iterator[str]:
     """Serve `app` (module:callable) on 127.0.0.1 until the block ends; yields its base URL."""
-    port = _free_port()
+    port = procfile.free_port()
     env = {key: value.replace("{base}", f"http://127.0.0.1:{port}") for key, value in env.items()}
     command = [sys.executable, "-m", "gunicorn", "--config", "python:ivr.gunicorn_conf",
                "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
                "--log-level", "warning", app]
-    process = subprocess.Popen(command, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
+    process = procfile.launch(command, {**os.environ, **env})
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    said = process.stderr.read().decode()[-500:] if process.stderr else ""
-                    raise RuntimeError(f"gunicorn did not start: {said}") from None
-                time.sleep(0.2)
-        yield base
+        procfile.wait_until_listening(process, port)
+        yield f"http://127.0.0.1:{port}"
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        procfile.stop(process)
 
 
 def answers_of(base: str, requests: list[tuple[str, str, str]]) -> dict[str, str]:

@@ -45,14 +45,18 @@ def server_env(port: int, settings: Mapping[str, str]) -> dict[str, str]:
 
 
 def start(port: int, settings: Mapping[str, str], root: Path = ROOT) -> subprocess.Popen[str]:
-    """Start the server in its own process group; `output(process)` is what it has printed.
+    """Start the Procfile's server in its own process group; `output(process)` is what it has printed."""
+    return launch(web_command(root), server_env(port, settings), root)
+
+
+def launch(command: list[str], env: Mapping[str, str], cwd: Path = ROOT) -> subprocess.Popen[str]:
+    """Start a server in its own process group, for `wait_until_listening`, `output` and `stop`.
 
     Its output goes to a temporary file, not a pipe: under load a full pipe would stall the server.
     """
     log = tempfile.TemporaryFile(mode="w+", encoding="utf-8", prefix="ivr-server-")  # noqa: SIM115 - closed by stop()
     process = subprocess.Popen(
-        web_command(root), cwd=root, env=server_env(port, settings), start_new_session=True,
-        stdout=log, stderr=subprocess.STDOUT, text=True,
+        command, cwd=cwd, env=dict(env), start_new_session=True, stdout=log, stderr=subprocess.STDOUT, text=True,
     )
     _logs[process.pid] = log
     return process
